@@ -1,0 +1,138 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+const emptyToUndefined = (value: unknown) => (value === '' ? undefined : value);
+const optional = <T extends z.ZodType>(schema: T) => z.preprocess(emptyToUndefined, schema.optional());
+
+export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export const signupModes = ['first-user', 'open', 'invite'] as const;
+
+/** Environment settings: each is a single value. Defaults make `npm start` work with none set. */
+const EnvSchema = z.object({
+  PORT: z.preprocess(
+    emptyToUndefined,
+    z.coerce
+      .number({ error: 'must be an integer between 0 and 65535' })
+      .int('must be an integer between 0 and 65535')
+      .min(0, 'must be an integer between 0 and 65535')
+      .max(65535, 'must be an integer between 0 and 65535')
+      .default(3000),
+  ),
+  HOST: z.preprocess(emptyToUndefined, z.string().default('127.0.0.1')),
+  FIDUS_DATA_DIR: z.preprocess(emptyToUndefined, z.string().default('./.fidus')),
+  DATABASE_URL: optional(
+    z.string().regex(/^postgres(ql)?:\/\/\S+$/, 'must be a postgres:// or postgresql:// URL'),
+  ),
+  REDIS_URL: optional(z.string().regex(/^rediss?:\/\/\S+$/, 'must be a redis:// or rediss:// URL')),
+  FIDUS_MASTER_KEY: optional(
+    z
+      .string()
+      .refine(
+        (value) => decodeKey(value)?.length === 32,
+        'must be 32 bytes encoded as base64 (44 characters) or hex (64 characters)',
+      ),
+  ),
+  FIDUS_SIGNUP: z.preprocess(
+    emptyToUndefined,
+    z.enum(signupModes, { error: `must be one of ${signupModes.join(', ')}` }).default('first-user'),
+  ),
+  LOG_LEVEL: z.preprocess(
+    emptyToUndefined,
+    z.enum(logLevels, { error: `must be one of ${logLevels.join(', ')}` }).default('info'),
+  ),
+  FIDUS_CONFIG: optional(z.string()),
+});
+
+/** Settings that are not single values live in the JSON config file; later features add their sections here. */
+export const FileConfigSchema = z.strictObject({
+  $schema: z.string().optional(),
+});
+
+export type FileConfig = z.infer<typeof FileConfigSchema>;
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  redisUrl: string | undefined;
+  masterKey: Buffer | undefined;
+  signup: (typeof signupModes)[number];
+  logLevel: (typeof logLevels)[number];
+  mode: 'embedded' | 'server';
+  file: FileConfig;
+  configPath: string | undefined;
+}
+
+/** A configuration mistake: the CLI prints the message as one line and exits with code 2. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export function decodeKey(value: string): Buffer | undefined {
+  const trimmed = value.trim();
+  if (/^[0-9a-f]{64}$/i.test(trimmed)) return Buffer.from(trimmed, 'hex');
+  if (/^[A-Za-z0-9+/_-]{43}=?$/.test(trimmed)) return Buffer.from(trimmed, 'base64');
+  return undefined;
+}
+
+const describe = (value: unknown) => (value === undefined ? 'nothing' : JSON.stringify(value));
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const name = String(issue.path[0]);
+    throw new ConfigError(`${name} ${issue.message} (got ${describe(env[name])})`);
+  }
+  const values = parsed.data;
+  const mode = values.DATABASE_URL ? 'server' : 'embedded';
+  if (mode === 'server' && !values.FIDUS_MASTER_KEY) {
+    throw new ConfigError(
+      'FIDUS_MASTER_KEY is required when DATABASE_URL is set (32 bytes as base64 or hex; generate one with `openssl rand -base64 32`)',
+    );
+  }
+  const { file, configPath } = loadConfigFile(values.FIDUS_CONFIG, cwd);
+  return {
+    port: values.PORT,
+    host: values.HOST,
+    dataDir: path.resolve(cwd, values.FIDUS_DATA_DIR),
+    databaseUrl: values.DATABASE_URL,
+    redisUrl: values.REDIS_URL,
+    masterKey: values.FIDUS_MASTER_KEY ? decodeKey(values.FIDUS_MASTER_KEY) : undefined,
+    signup: values.FIDUS_SIGNUP,
+    logLevel: values.LOG_LEVEL,
+    mode,
+    file,
+    configPath,
+  };
+}
+
+function loadConfigFile(
+  explicitPath: string | undefined,
+  cwd: string,
+): { file: FileConfig; configPath: string | undefined } {
+  const configPath = path.resolve(cwd, explicitPath ?? 'fidus.config.json');
+  if (!existsSync(configPath)) {
+    if (explicitPath)
+      throw new ConfigError(`FIDUS_CONFIG must name an existing file (got ${describe(explicitPath)})`);
+    return { file: {}, configPath: undefined };
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(configPath, 'utf8'));
+  } catch (error) {
+    throw new ConfigError(`FIDUS_CONFIG file ${configPath} is not valid JSON: ${(error as Error).message}`);
+  }
+  const parsed = FileConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const where = [...issue.path, ...('keys' in issue ? [issue.keys.join(', ')] : [])].join('.') || '(root)';
+    throw new ConfigError(`${configPath}: ${where}: ${issue.message}`);
+  }
+  return { file: parsed.data, configPath };
+}

@@ -1,0 +1,172 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
+import { sql, type SQL } from 'drizzle-orm';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
+import pg from 'pg';
+import { lockDataDir } from './lock.ts';
+
+export const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.meta.url));
+
+/** The non-owner role tenant transactions run as, so row-level security applies (owners bypass it). */
+export const tenantRole = 'fidus_tenant';
+
+export type Tx = PgDatabase<PgQueryResultHKT>;
+
+export interface Database {
+  readonly kind: 'pglite' | 'postgres';
+  /** A transaction confined by row-level security to one tenant: a forgotten filter still fails closed. */
+  tenant<T>(tenantId: string, work: (tx: Tx) => Promise<T>): Promise<T>;
+  /** A transaction with the owner's rights, for what precedes a tenant (sign-in, key lookup) or spans tenants. */
+  system<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
+  migrate(): Promise<void>;
+  migrationStatus(): Promise<{ applied: number; expected: number }>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export type OpenDatabaseOptions =
+  | { url: string; poolSize?: number }
+  /** `dataDir` of the embedded database; omitted: in memory. `lock: false` only for tests and tools. */
+  | { dataDir?: string; lock?: boolean; pglite?: PGlite };
+
+const pgliteParams = [
+  '--single',
+  '-F',
+  '-O',
+  '-j',
+  '-c',
+  'search_path=public',
+  '-c',
+  'exit_on_error=false',
+  '-c',
+  'log_checkpoints=false',
+  '-c',
+  'max_worker_processes=0',
+  '-c',
+  'max_parallel_workers=0',
+  '-c',
+  'max_parallel_workers_per_gather=0',
+  '-c',
+  'max_parallel_maintenance_workers=0',
+  '-c',
+  'io_method=sync',
+  // WASM memory never shrinks: keep PostgreSQL's own caches small.
+  '-c',
+  'shared_buffers=16MB',
+  '-c',
+  'work_mem=4MB',
+  '-c',
+  'temp_buffers=2MB',
+  '-c',
+  'wal_buffers=1MB',
+];
+
+export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
+  return 'url' in options ? openPostgres(options.url, options.poolSize ?? 10) : openPglite(options);
+}
+
+function expectedMigrations(): number {
+  const journal = path.join(migrationsFolder, 'meta', '_journal.json');
+  if (!existsSync(journal)) return 0;
+  return (JSON.parse(readFileSync(journal, 'utf8')) as { entries: unknown[] }).entries.length;
+}
+
+/** Runs raw SQL and returns its rows; both drivers answer `{ rows }`. */
+export async function queryRows<Row>(db: Tx, query: SQL): Promise<Row[]> {
+  return ((await db.execute(query)) as unknown as { rows: Row[] }).rows;
+}
+
+async function appliedMigrations(db: Tx): Promise<number> {
+  const [table] = await queryRows<{ t: unknown }>(
+    db,
+    sql`select to_regclass('drizzle.__drizzle_migrations') as t`,
+  );
+  if (!table?.t) return 0;
+  const [result] = await queryRows<{ n: number }>(
+    db,
+    sql`select count(*)::int as n from drizzle.__drizzle_migrations`,
+  );
+  return result?.n ?? 0;
+}
+
+const enterTenant = (tx: Tx, tenantId: string) =>
+  tx.execute(
+    sql`select set_config('app.tenant_id', ${tenantId}, true), set_config('role', ${tenantRole}, true)`,
+  );
+
+async function openPglite(options: { dataDir?: string; lock?: boolean; pglite?: PGlite }): Promise<Database> {
+  const release =
+    options.dataDir && options.lock !== false && !options.pglite ? lockDataDir(options.dataDir) : () => {};
+  let client: PGlite;
+  try {
+    client =
+      options.pglite ??
+      (await PGlite.create({
+        dataDir: options.dataDir ? path.join(options.dataDir, 'pgdata') : 'memory://',
+        startParams: pgliteParams,
+      }));
+  } catch (error) {
+    release();
+    throw error;
+  }
+  const db = drizzlePglite({ client }) as unknown as Tx;
+  return {
+    kind: 'pglite',
+    tenant: (tenantId, work) =>
+      db.transaction(async (tx) => {
+        await enterTenant(tx as unknown as Tx, tenantId);
+        return work(tx as unknown as Tx);
+      }),
+    system: (work) => db.transaction((tx) => work(tx as unknown as Tx)),
+    migrate: () => migratePglite(db as never, { migrationsFolder }),
+    migrationStatus: async () => ({ applied: await appliedMigrations(db), expected: expectedMigrations() }),
+    ping: async () => {
+      await client.query('select 1');
+    },
+    close: async () => {
+      try {
+        if (!client.closed) await client.close();
+      } finally {
+        release();
+      }
+    },
+  };
+}
+
+async function openPostgres(url: string, poolSize: number): Promise<Database> {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  // An idle client that loses its server must not crash the process; the next query reports the failure.
+  pool.on('error', () => {});
+  const db = drizzlePg({ client: pool }) as unknown as Tx;
+  return {
+    kind: 'postgres',
+    tenant: (tenantId, work) =>
+      db.transaction(async (tx) => {
+        await enterTenant(tx as unknown as Tx, tenantId);
+        return work(tx as unknown as Tx);
+      }),
+    system: (work) => db.transaction((tx) => work(tx as unknown as Tx)),
+    migrate: async () => {
+      // Several processes may start at once: one migrates, the others wait and then find nothing to do.
+      const lockClient = await pool.connect();
+      try {
+        await lockClient.query('select pg_advisory_lock(7346829105)');
+        await migratePg(db as never, { migrationsFolder });
+      } finally {
+        await lockClient.query('select pg_advisory_unlock(7346829105)').catch(() => {});
+        lockClient.release();
+      }
+    },
+    migrationStatus: async () => ({ applied: await appliedMigrations(db), expected: expectedMigrations() }),
+    ping: async () => {
+      await pool.query('select 1');
+    },
+    close: () => pool.end(),
+  };
+}

@@ -1,0 +1,3 @@
+export { migrationsFolder, openDatabase, queryRows, tenantRole } from './database.ts';
+export type { Database, OpenDatabaseOptions, Tx } from './database.ts';
+export { lockDataDir, lockFileName } from './lock.ts';

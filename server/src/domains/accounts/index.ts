@@ -1,0 +1,24 @@
+import type { FastifyInstance } from 'fastify';
+import type { Principal } from '../../core/index.ts';
+import { AccountsContext, type AccountsOptions } from './context.ts';
+import { accountsRoutes } from './routes.ts';
+import { authenticate } from './session.ts';
+
+export type { AccountsOptions } from './context.ts';
+export * as accountsSchema from './schema.ts';
+
+/** Tenants, users, memberships, keys and invites: the domain every other one builds on. */
+export interface Accounts {
+  /** Resolves `Authorization: Bearer …` credentials; throws `unauthorized`. */
+  authenticate(credential: string): Promise<Principal>;
+  /** Mounts the accounts API; the caller chooses the prefix. */
+  routes: (app: FastifyInstance) => Promise<void>;
+}
+
+export function createAccounts(options: AccountsOptions): Accounts {
+  const ctx = new AccountsContext(options);
+  return {
+    authenticate: (credential) => authenticate(ctx, credential),
+    routes: accountsRoutes(ctx),
+  };
+}

@@ -1,0 +1,154 @@
+import fastifyHelmet from '@fastify/helmet';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyRequest,
+} from 'fastify';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import { FidusError, hasRole, newId, type Logger, type RouteAccess } from '../core/index.ts';
+import type { Database } from '../db/index.ts';
+import type { Accounts } from '../domains/accounts/index.ts';
+import { registerMetrics } from './metrics.ts';
+import { sendProblem, toFidusError } from './problem.ts';
+
+export interface AppDeps {
+  db: Database;
+  logger: Logger;
+  accounts: Accounts;
+  version?: string;
+}
+
+export const bodyLimitBytes = 1024 * 1024;
+
+const requestIdPattern = /^[\w.:-]{1,128}$/;
+
+function bearerOf(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (!header) return undefined;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (!match) throw new FidusError('unauthorized', 'Authorization must be "Bearer <token or API key>"');
+  return match[1];
+}
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: bodyLimitBytes,
+    genReqId: (request) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && requestIdPattern.test(given) ? given : newId();
+    },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  // JSON only: any other body type is answered 415 rather than half-parsed.
+  app.removeContentTypeParser('text/plain');
+  app.decorateRequest('principal', undefined);
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const level = reply.statusCode >= 500 ? 'error' : 'info';
+    request.log[level](
+      {
+        method: request.method,
+        url: request.url,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 10) / 10,
+        tenantId: request.principal?.tenantId,
+      },
+      'request completed',
+    );
+  });
+  app.setErrorHandler((error, request, reply) => {
+    const fidusError = toFidusError(error);
+    if (fidusError.status >= 500) request.log.error({ err: error, reqId: request.id }, 'request failed');
+    return sendProblem(reply, fidusError);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(
+      reply,
+      new FidusError('not_found', `No route for ${request.method} ${request.url.split('?')[0]}`),
+    ),
+  );
+
+  await app.register(fastifyHelmet, {
+    // The API docs page loads its own scripts and styles.
+    contentSecurityPolicy: {
+      directives: {
+        'script-src': ["'self'"],
+        'style-src': ["'self'", 'https:', "'unsafe-inline'"],
+        'img-src': ["'self'", 'data:'],
+      },
+    },
+  });
+  const metrics = registerMetrics(app);
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Fidus API', version: deps.version ?? '0.1.0' },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'Access token or fid_ API key' },
+        },
+      },
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs', staticCSP: true });
+
+  const root = app.withTypeProvider<ZodTypeProvider>();
+  root.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  root.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
+    try {
+      await deps.db.ping();
+      const { applied, expected } = await deps.db.migrationStatus();
+      if (applied < expected) {
+        return sendProblem(
+          reply,
+          new FidusError('unavailable', `Migrations pending: ${applied} of ${expected} applied`),
+        );
+      }
+      return { status: 'ready', migrations: applied };
+    } catch (error) {
+      reply.log.warn({ err: error }, 'readiness check failed');
+      return sendProblem(reply, new FidusError('unavailable', 'The database is not reachable'));
+    }
+  });
+  root.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
+    reply.type(metrics.contentType).send(await metrics.metrics()),
+  );
+  root.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(
+    async (api) => {
+      api.addHook('onRequest', async (request) => {
+        // Routes are signed-in only unless they say otherwise: a forgotten declaration fails closed.
+        const access: RouteAccess = request.routeOptions.config.access ?? 'user';
+        if (access === 'public') return;
+        const credential = bearerOf(request);
+        if (!credential)
+          throw new FidusError('unauthorized', 'Sign in: send Authorization: Bearer <token or API key>');
+        const principal = await deps.accounts.authenticate(credential);
+        request.principal = principal;
+        if (access !== 'user' && !hasRole(principal.role, access)) {
+          throw new FidusError('forbidden', `This needs the ${access} role or higher`);
+        }
+      });
+      await api.register(deps.accounts.routes);
+    },
+    { prefix: '/api/v1' },
+  );
+  return app;
+}

@@ -1,0 +1,63 @@
+import { readFileSync } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import { createLogger, resolveMasterKey, type Config, type Logger } from '../core/index.ts';
+import { openDatabase, type Database } from '../db/index.ts';
+import { createAccounts } from '../domains/accounts/index.ts';
+import { buildApp } from './app.ts';
+
+export const version: string = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
+
+export interface RunningServer {
+  app: FastifyInstance;
+  db: Database;
+  logger: Logger;
+  url: string;
+  /** Stops accepting connections, lets in-flight requests finish, then closes the database. */
+  close(): Promise<void>;
+}
+
+/** Everything a Fidus process needs, wired together: storage (migrated), domains and the HTTP app. */
+export async function createServer(
+  config: Config,
+  logger = createLogger(config.logLevel),
+): Promise<RunningServer> {
+  const masterKey = resolveMasterKey(config);
+  const db = await openDatabase(
+    config.databaseUrl ? { url: config.databaseUrl } : { dataDir: config.dataDir },
+  );
+  try {
+    await db.migrate();
+    const accounts = createAccounts({
+      db,
+      masterKey,
+      signup: config.signup,
+      logger,
+      // Other processes may revoke keys or change roles; bound how long this one can miss that.
+      authCacheTtlMs: config.mode === 'server' ? 5_000 : undefined,
+    });
+    const app = await buildApp({ db, logger, accounts, version });
+    await app.listen({ port: config.port, host: config.host });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    let closing: Promise<void> | undefined;
+    return {
+      app,
+      db,
+      logger,
+      url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
+      close: () =>
+        (closing ??= (async () => {
+          try {
+            await app.close();
+          } finally {
+            await db.close();
+          }
+        })()),
+    };
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+}

@@ -1,0 +1,62 @@
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { createLogger, type Config } from '../../src/core/index.ts';
+import { createAccounts } from '../../src/domains/accounts/index.ts';
+import { buildApp } from '../../src/http/index.ts';
+import { createTestDatabase, type TestDatabase } from './database.ts';
+
+export interface TestApp {
+  app: FastifyInstance;
+  database: TestDatabase;
+  close(): Promise<void>;
+}
+
+/** The real HTTP app on a fresh database of the current lane; drive it with `app.inject`. */
+export async function createTestApp(options: { signup?: Config['signup'] } = {}): Promise<TestApp> {
+  const database = await createTestDatabase();
+  const logger = createLogger(process.env['FIDUS_TEST_LOG_LEVEL'] ?? 'silent');
+  const accounts = createAccounts({
+    db: database.db,
+    masterKey: randomBytes(32),
+    signup: options.signup ?? 'first-user',
+    logger,
+  });
+  const app = await buildApp({ db: database.db, logger, accounts });
+  await app.ready();
+  return {
+    app,
+    database,
+    close: async () => {
+      await app.close();
+      await database.drop();
+    },
+  };
+}
+
+export interface Session {
+  accessToken: string;
+  refreshToken: string;
+  user: { id: string; email: string; name: string };
+  tenant: { id: string; name: string };
+  role: string;
+}
+
+let counter = 0;
+export const uniqueEmail = (label = 'user') => `${label}-${Date.now().toString(36)}-${counter++}@example.com`;
+export const password = 'correct horse battery staple';
+
+export async function register(
+  app: FastifyInstance,
+  body: { email?: string; name?: string; inviteToken?: string } = {},
+): Promise<Session> {
+  const response = await app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/register',
+    payload: { email: body.email ?? uniqueEmail(), password, name: body.name ?? 'Test User', ...body },
+  });
+  if (response.statusCode !== 201)
+    throw new Error(`register failed: ${response.statusCode} ${response.body}`);
+  return response.json();
+}
+
+export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
