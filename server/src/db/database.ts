@@ -167,6 +167,9 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
     ping: async () => {
       await pool.query('select 1');
     },
-    close: () => pool.end(),
+    close: async () => {
+      if (pool.ended || pool.ending) return;
+      await pool.end();
+    },
   };
 }
