@@ -424,7 +424,8 @@ let requestsSent = 0;
 const statusCounts = new Map<number, number>();
 
 // `query.` (an empty parameter name, as in `?=1`) still names the location.
-const fieldPattern = /^(body|query|params|headers)(\..*)?$/s;
+// `path`: a URL that cannot be decoded names the path itself.
+const fieldPattern = /^(body|query|params|headers|path)(\..*)?$/s;
 const leakPattern =
   /\/server\/src\/|node_modules|file:\/\/|\bat \S+ \(|\.ts:\d+:\d+|Failed query|DrizzleQueryError/;
 
@@ -523,7 +524,9 @@ function problemsOf(c: Case, response: LightMyRequestResponse): string[] {
       } else {
         for (const field of fields) {
           if (typeof field !== 'string' || !fieldPattern.test(field)) {
-            problems.push(`errors[].field ${JSON.stringify(field)} does not name body/query/params/headers`);
+            problems.push(
+              `errors[].field ${JSON.stringify(field)} does not name body/query/params/headers/path`,
+            );
           }
         }
       }

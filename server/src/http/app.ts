@@ -18,6 +18,7 @@ import type { Database } from '../db/index.ts';
 import type { Accounts } from '../domains/accounts/index.ts';
 import { registerMetrics } from './metrics.ts';
 import { sendProblem, toFidusError } from './problem.ts';
+import { unstorableText } from './text-guard.ts';
 
 export interface AppDeps {
   db: Database;
@@ -48,6 +49,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       return typeof given === 'string' && requestIdPattern.test(given) ? given : newId();
     },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
+    // Undecodable URLs and over-long parameters fail in the router, before hooks and the error handler.
+    frameworkErrors: (error, _request, reply) => sendProblem(reply, toFidusError(error)),
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -57,6 +60,21 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+  });
+  app.addHook('preValidation', async (request) => {
+    if (request.is404) return;
+    const issues = [
+      ...unstorableText(request.body, 'body'),
+      ...unstorableText(request.query, 'query'),
+      ...unstorableText(request.params, 'params'),
+    ];
+    if (issues.length > 0) {
+      throw new FidusError(
+        'validation_failed',
+        `Invalid request: ${issues[0]!.field} ${issues[0]!.message}`,
+        { issues },
+      );
+    }
   });
   app.addHook('onResponse', async (request, reply) => {
     const level = reply.statusCode >= 500 ? 'error' : 'info';

@@ -77,12 +77,22 @@ export function toFidusError(error: unknown): FidusError {
       issues: [{ field: 'body', message: 'is not valid JSON' }],
     });
   }
+  switch (fastifyError.code) {
+    case 'FST_ERR_BAD_URL':
+      return new FidusError('bad_request', 'The URL cannot be decoded', {
+        issues: [{ field: 'path', message: 'is not a valid percent-encoded path' }],
+      });
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new FidusError('bad_request', 'A path parameter is too long', {
+        issues: [{ field: 'params', message: 'is too long' }],
+      });
+  }
   const status = fastifyError.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {
-    return new FidusError(
-      status === 404 ? 'not_found' : status === 413 ? 'payload_too_large' : 'bad_request',
-      fastifyError.message ?? 'Bad request',
-    );
+    if (status === 404) return new FidusError('not_found', fastifyError.message ?? 'Not found');
+    return new FidusError('bad_request', fastifyError.message ?? 'Bad request', {
+      issues: [{ field: 'request', message: fastifyError.message ?? 'is invalid' }],
+    });
   }
   return FidusError.from(error);
 }
@@ -101,6 +111,7 @@ export function problemOf(error: FidusError, request: FastifyRequest): Problem {
 }
 
 export function sendProblem(reply: FastifyReply, error: FidusError): FastifyReply {
+  reply.header('x-request-id', reply.request.id);
   if (error.retryAfter !== undefined) reply.header('retry-after', String(error.retryAfter));
   if (error.status === 401) reply.header('www-authenticate', 'Bearer');
   return reply.code(error.status).type('application/problem+json').send(problemOf(error, reply.request));
