@@ -21,7 +21,12 @@ beforeAll(async () => {
     },
   });
   const logger = createLogger('info', sink);
-  const accounts = createAccounts({ db: database.db, masterKey: randomBytes(32), signup: 'open', logger });
+  const accounts = await createAccounts({
+    db: database.db,
+    masterKey: randomBytes(32),
+    signup: 'open',
+    logger,
+  });
   app = await buildApp({ db: database.db, logger, accounts });
   await app.ready();
 });

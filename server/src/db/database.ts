@@ -10,6 +10,7 @@ import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import { lockDataDir } from './lock.ts';
+import { PostgresListener, type NotificationHandler } from './notifications.ts';
 
 export const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.meta.url));
 
@@ -24,6 +25,13 @@ export interface Database {
   tenant<T>(tenantId: string, work: (tx: Tx) => Promise<T>): Promise<T>;
   /** A transaction with the owner's rights, for what precedes a tenant (sign-in, key lookup) or spans tenants. */
   system<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
+  /**
+   * Tells every process on this database about a change (`tx` given: only if that transaction commits).
+   * Embedded mode is one process, so there is nobody else to tell.
+   */
+  notify(channel: string, payload: string, tx?: Tx): Promise<void>;
+  /** Hears `notify` from any process; returns a function that stops listening. */
+  listen(channel: string, handler: NotificationHandler): Promise<() => void>;
   migrate(): Promise<void>;
   migrationStatus(): Promise<{ applied: number; expected: number }>;
   ping(): Promise<void>;
@@ -124,6 +132,8 @@ async function openPglite(options: { dataDir?: string; lock?: boolean; pglite?: 
         return work(tx as unknown as Tx);
       }),
     system: (work) => db.transaction((tx) => work(tx as unknown as Tx)),
+    notify: async () => {},
+    listen: async () => () => {},
     migrate: () => migratePglite(db as never, { migrationsFolder }),
     migrationStatus: async () => ({ applied: await appliedMigrations(db), expected: expectedMigrations() }),
     ping: async () => {
@@ -144,6 +154,7 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
   // An idle client that loses its server must not crash the process; the next query reports the failure.
   pool.on('error', () => {});
   const db = drizzlePg({ client: pool }) as unknown as Tx;
+  const listener = new PostgresListener(url);
   return {
     kind: 'postgres',
     tenant: (tenantId, work) =>
@@ -152,6 +163,10 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
         return work(tx as unknown as Tx);
       }),
     system: (work) => db.transaction((tx) => work(tx as unknown as Tx)),
+    notify: async (channel, payload, tx) => {
+      await (tx ?? db).execute(sql`select pg_notify(${channel}, ${payload})`);
+    },
+    listen: (channel, handler) => listener.listen(channel, handler),
     migrate: async () => {
       // Several processes may start at once: one migrates, the others wait and then find nothing to do.
       const lockClient = await pool.connect();
@@ -168,6 +183,7 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
       await pool.query('select 1');
     },
     close: async () => {
+      await listener.close();
       if (pool.ended || pool.ending) return;
       await pool.end();
     },

@@ -1,3 +1,4 @@
 export { migrationsFolder, openDatabase, queryRows, tenantRole } from './database.ts';
 export type { Database, OpenDatabaseOptions, Tx } from './database.ts';
 export { lockDataDir, lockFileName } from './lock.ts';
+export type { NotificationHandler } from './notifications.ts';

@@ -29,13 +29,13 @@ export async function createServer(
   );
   try {
     await db.migrate();
-    const accounts = createAccounts({
+    const accounts = await createAccounts({
       db,
       masterKey,
       signup: config.signup,
       logger,
-      // Other processes may revoke keys or change roles; bound how long this one can miss that.
-      authCacheTtlMs: config.mode === 'server' ? 5_000 : undefined,
+      // Other processes' revocations arrive as notifications; the TTL only bounds a notification that is lost.
+      authCacheTtlMs: config.mode === 'server' ? 60_000 : undefined,
     });
     const app = await buildApp({ db, logger, accounts, version });
     await app.listen({ port: config.port, host: config.host });
@@ -52,6 +52,7 @@ export async function createServer(
           try {
             await app.close();
           } finally {
+            accounts.close();
             await db.close();
           }
         })()),

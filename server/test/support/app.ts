@@ -12,12 +12,14 @@ export interface TestApp {
 }
 
 /** The real HTTP app on a fresh database of the current lane; drive it with `app.inject`. */
-export async function createTestApp(options: { signup?: Config['signup'] } = {}): Promise<TestApp> {
-  const database = await createTestDatabase();
+export async function createTestApp(
+  options: { signup?: Config['signup']; masterKey?: Buffer; database?: TestDatabase } = {},
+): Promise<TestApp> {
+  const database = options.database ?? (await createTestDatabase());
   const logger = createLogger(process.env['FIDUS_TEST_LOG_LEVEL'] ?? 'silent');
-  const accounts = createAccounts({
+  const accounts = await createAccounts({
     db: database.db,
-    masterKey: randomBytes(32),
+    masterKey: options.masterKey ?? randomBytes(32),
     signup: options.signup ?? 'first-user',
     logger,
   });
@@ -28,6 +30,7 @@ export async function createTestApp(options: { signup?: Config['signup'] } = {})
     database,
     close: async () => {
       await app.close();
+      accounts.close();
       await database.drop();
     },
   };

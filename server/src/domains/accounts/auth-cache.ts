@@ -34,7 +34,7 @@ export class AuthCache<V> {
     this.#entries.delete(key);
   }
 
-  deleteWhere(predicate: (key: string, value: V) => boolean): void {
-    for (const [key, entry] of this.#entries) if (predicate(key, entry.value)) this.#entries.delete(key);
+  clear(): void {
+    this.#entries.clear();
   }
 }

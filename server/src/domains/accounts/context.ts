@@ -14,8 +14,8 @@ export interface AccountsOptions {
   signup: Config['signup'];
   logger: Logger;
   /**
-   * How long authentication data may be served from memory. In embedded mode one process sees every change, so
-   * entries live until invalidated; with several processes, a change made elsewhere is seen after this long.
+   * How long authentication data may be served from memory. Changes invalidate entries at once, in every
+   * process (see `announce`); the TTL only bounds the damage of a notification lost in between. Default: no TTL.
    */
   authCacheTtlMs?: number;
 }
@@ -40,6 +40,15 @@ export interface AuditInput {
   target?: string | null;
   ip?: string | null;
   metadata?: Record<string, unknown>;
+}
+
+export type AuthChange = { member: { tenantId: string; userId: string } } | { keyHash: string };
+
+const authChannel = 'fidus_auth';
+
+function applyForget(ctx: AccountsContext, change: AuthChange): void {
+  if ('keyHash' in change) ctx.keys.delete(change.keyHash);
+  else ctx.members.delete(`${change.member.tenantId}:${change.member.userId}`);
 }
 
 /** What the accounts operations share: storage, token signing, caches and the sign-in throttle. */
@@ -123,8 +132,34 @@ export class AccountsContext {
     return view;
   }
 
-  forgetMember(tenantId: string, userId: string): void {
-    this.members.delete(`${tenantId}:${userId}`);
+  /** Inside the changing transaction: other processes drop their cached copy when, and only if, it commits. */
+  announce(tx: Tx, change: AuthChange): Promise<void> {
+    return this.db.notify(authChannel, JSON.stringify(change), tx);
+  }
+
+  /**
+   * After the commit: this process drops its copy. Not before, or a request running meanwhile could cache the
+   * old state again.
+   */
+  forget(changes: AuthChange[]): void {
+    for (const change of changes) applyForget(this, change);
+  }
+
+  /** Keeps this process's caches in step with changes made by other processes. */
+  async follow(): Promise<() => void> {
+    return this.db.listen(authChannel, (payload) => {
+      if (payload === null) {
+        this.members.clear();
+        this.keys.clear();
+        return;
+      }
+      try {
+        applyForget(this, JSON.parse(payload) as AuthChange);
+      } catch {
+        this.members.clear();
+        this.keys.clear();
+      }
+    });
   }
 
   async audit(tx: Tx, entry: AuditInput): Promise<void> {

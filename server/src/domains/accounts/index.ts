@@ -13,12 +13,17 @@ export interface Accounts {
   authenticate(credential: string): Promise<Principal>;
   /** Mounts the accounts API; the caller chooses the prefix. */
   routes: (app: FastifyInstance) => Promise<void>;
+  /** Stops following changes made by other processes. */
+  close(): void;
 }
 
-export function createAccounts(options: AccountsOptions): Accounts {
+/** Starts the accounts domain; with several processes, it follows their revocations and role changes. */
+export async function createAccounts(options: AccountsOptions): Promise<Accounts> {
   const ctx = new AccountsContext(options);
+  const unfollow = await ctx.follow();
   return {
     authenticate: (credential) => authenticate(ctx, credential),
     routes: accountsRoutes(ctx),
+    close: unfollow,
   };
 }

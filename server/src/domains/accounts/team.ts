@@ -1,7 +1,7 @@
 import { and, desc, eq, isNull, lt, sql } from 'drizzle-orm';
 import { FidusError, hasRole, newId, notFound, type Principal, type Role } from '../../core/index.ts';
 import { queryRows, type Tx } from '../../db/index.ts';
-import type { AccountsContext } from './context.ts';
+import type { AccountsContext, AuthChange } from './context.ts';
 import { apiKeys, auditLog, invites, memberships, refreshTokens, tenants, users } from './schema.ts';
 import type { ApiKey, AuditEntry, CreatedApiKey, CreatedInvite, Member, Session } from './schemas.ts';
 import { findOpenInvite } from './session.ts';
@@ -89,9 +89,10 @@ export async function revokeApiKey(
       ip,
       metadata: { name: row.name },
     });
+    await ctx.announce(tx, { keyHash: row.keyHash });
     return row.keyHash;
   });
-  ctx.keys.delete(keyHash);
+  ctx.forget([{ keyHash }]);
 }
 
 /** Only an owner may hand out or take away ownership. */
@@ -236,8 +237,9 @@ export async function updateMemberRole(
       ip,
       metadata: { from: member.role, to: role },
     });
+    await ctx.announce(tx, { member: { tenantId: principal.tenantId, userId } });
   });
-  ctx.forgetMember(principal.tenantId, userId);
+  ctx.forget([{ member: { tenantId: principal.tenantId, userId } }]);
   const members = await listMembers(ctx, principal);
   return members.find((member) => member.userId === userId)!;
 }
@@ -248,7 +250,7 @@ export async function removeMember(
   userId: string,
   ip: string,
 ): Promise<void> {
-  const revokedKeyHashes = await ctx.db.tenant(principal.tenantId, async (tx) => {
+  const changes = await ctx.db.tenant(principal.tenantId, async (tx) => {
     const member = await findMember(tx, userId);
     assertMayAssign(principal, member.role);
     if (member.role === 'owner' && (await ownerCount(tx)) <= 1) {
@@ -272,10 +274,14 @@ export async function removeMember(
       ip,
       metadata: { role: member.role },
     });
-    return keys.map((key) => key.keyHash);
+    const changes: AuthChange[] = [
+      { member: { tenantId: principal.tenantId, userId } },
+      ...keys.map((key) => ({ keyHash: key.keyHash })),
+    ];
+    for (const change of changes) await ctx.announce(tx, change);
+    return changes;
   });
-  ctx.forgetMember(principal.tenantId, userId);
-  for (const keyHash of revokedKeyHashes) ctx.keys.delete(keyHash);
+  ctx.forget(changes);
 }
 
 export async function listAudit(
