@@ -1,6 +1,6 @@
 #!/usr/bin/env -S node --max-semi-space-size=2
 // Fidus runs its TypeScript sources directly (Node's type stripping): no build step.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 
 const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
 if (major < 22 || (major === 22 && minor < 12)) {
@@ -8,8 +8,9 @@ if (major < 22 || (major === 22 && minor < 12)) {
   process.exit(2);
 }
 if (!process.features.typescript) {
-  // Node 22.12–22.17 strip types only behind a flag: run again with it.
-  const result = spawnSync(
+  // Node 22.12–22.17 strip types only behind a flag: run again with it, passing signals on so that a
+  // SIGTERM to this process still drains the server.
+  const child = spawn(
     process.execPath,
     [
       ...process.execArgv,
@@ -19,7 +20,10 @@ if (!process.features.typescript) {
     ],
     { stdio: 'inherit' },
   );
-  process.exit(result.status ?? 1);
+  for (const signal of /** @type {const} */ (['SIGTERM', 'SIGINT', 'SIGHUP']))
+    process.on(signal, () => child.kill(signal));
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+} else {
+  const { main } = await import('../src/cli/index.ts');
+  await main(process.argv.slice(2));
 }
-const { main } = await import('../src/cli/index.ts');
-await main(process.argv.slice(2));

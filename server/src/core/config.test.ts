@@ -50,6 +50,13 @@ describe('loadConfig', () => {
     expect(() => load(env)).toThrow(message);
   });
 
+  it('never repeats a rejected key or a password in the error line', () => {
+    expect(() => load({ FIDUS_MASTER_KEY: 'secret-but-short' })).toThrow(/got a value of 16 characters\)$/);
+    expect(() => load({ DATABASE_URL: 'mysql://fidus:hunter2@db/x' })).toThrow(
+      /got "mysql:\/\/fidus:\*\*\*@db\/x"\)$/,
+    );
+  });
+
   it('reads the config file and rejects unknown or malformed content', () => {
     const file = path.join(cwd, 'custom.json');
     writeFileSync(file, JSON.stringify({ $schema: 'x' }));

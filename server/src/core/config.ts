@@ -81,13 +81,21 @@ export function decodeKey(value: string): Buffer | undefined {
 }
 
 const describe = (value: unknown) => (value === undefined ? 'nothing' : JSON.stringify(value));
+const secretSettings = new Set(['FIDUS_MASTER_KEY']);
+
+/** What an error line may repeat of a rejected value: never a key, never a password inside a URL. */
+function describeSetting(name: string, value: string | undefined): string {
+  if (value === undefined) return 'nothing';
+  if (secretSettings.has(name)) return `a value of ${value.length} characters`;
+  return describe(value.replace(/\/\/([^/@:]*):[^/@]*@/, '//$1:***@'));
+}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const name = String(issue.path[0]);
-    throw new ConfigError(`${name} ${issue.message} (got ${describe(env[name])})`);
+    throw new ConfigError(`${name} ${issue.message} (got ${describeSetting(name, env[name])})`);
   }
   const values = parsed.data;
   const mode = values.DATABASE_URL ? 'server' : 'embedded';
