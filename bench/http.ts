@@ -97,6 +97,7 @@ const pad = (value: string, width: number) => value.padStart(width);
 
 interface Server {
   child: ChildProcess;
+  command: string;
   url: string;
   output: () => string;
   exited: Promise<number | null>;
@@ -144,6 +145,11 @@ async function startServer(dataDir: string): Promise<Server> {
   Object.assign(env, start.env);
   // For experiments (e.g. --cpu-prof): options for the server only, never for this process.
   if (process.env.BENCH_SERVER_NODE_OPTIONS) env.NODE_OPTIONS = process.env.BENCH_SERVER_NODE_OPTIONS;
+  const command = [
+    ...Object.entries(start.env).map(([name, value]) => `${name}=${value}`),
+    'node',
+    ...start.args,
+  ].join(' ');
   // Exactly what `npm start` runs.
   const child = spawn(process.execPath, start.args, {
     cwd: root,
@@ -167,7 +173,7 @@ async function startServer(dataDir: string): Promise<Server> {
     try {
       const response = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2_000) });
       await response.arrayBuffer();
-      if (response.ok) return { child, url, output: () => output, exited };
+      if (response.ok) return { child, command, url, output: () => output, exited };
     } catch {
       // not listening yet
     }
@@ -333,7 +339,7 @@ async function main(): Promise<void> {
     server = await startServer(dataDir);
     let ready = Date.now();
     console.log(
-      `server pid ${server.child.pid} ready at ${server.url} in ${((ready - started) / 1000).toFixed(1)} s`,
+      `server \`${server.command}\` (pid ${server.child.pid}) ready at ${server.url} in ${((ready - started) / 1000).toFixed(1)} s`,
     );
     const idle = await idleRss(server.child.pid!, 'first start, fresh data dir', idleWaitMs, ready);
     await idleRss(server.child.pid!, 'same process, informative', idleWaitMs + 10_000, ready);

@@ -429,3 +429,69 @@ describe('members and roles', () => {
     }
   });
 });
+
+describe('joining another tenant', () => {
+  it('accepts an invite as a signed-in user and shows the new tenant in /me at once', async () => {
+    const app = await createTestApp({ signup: 'open' });
+    try {
+      const host = await register(app.app);
+      const guest = await register(app.app);
+      const before = await app.app.inject({
+        method: 'GET',
+        url: '/api/v1/me',
+        headers: bearer(guest.accessToken),
+      });
+      expect(before.json().tenants).toHaveLength(1);
+      const invite = await app.app.inject({
+        method: 'POST',
+        url: '/api/v1/invites',
+        headers: bearer(host.accessToken),
+        payload: { role: 'viewer', email: guest.user.email },
+      });
+      const accepted = await app.app.inject({
+        method: 'POST',
+        url: `/api/v1/invites/${invite.json().inviteToken}/accept`,
+        headers: bearer(guest.accessToken),
+      });
+      expect(accepted.statusCode).toBe(200);
+      expect(accepted.json()).toMatchObject({ tenant: { id: host.tenant.id }, role: 'viewer' });
+      const after = await app.app.inject({
+        method: 'GET',
+        url: '/api/v1/me',
+        headers: bearer(guest.accessToken),
+      });
+      expect(after.json().tenants.map((t: { id: string }) => t.id)).toEqual([
+        guest.tenant.id,
+        host.tenant.id,
+      ]);
+      const switched = await app.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/switch',
+        headers: bearer(guest.accessToken),
+        payload: { tenantId: host.tenant.id },
+      });
+      expect(switched.statusCode).toBe(200);
+      const there = await app.app.inject({
+        method: 'GET',
+        url: '/api/v1/me',
+        headers: bearer(switched.json().accessToken),
+      });
+      expect(there.json()).toMatchObject({ tenant: { id: host.tenant.id }, role: 'viewer' });
+      // An invite addressed to someone else is not theirs to accept.
+      const other = await app.app.inject({
+        method: 'POST',
+        url: '/api/v1/invites',
+        headers: bearer(host.accessToken),
+        payload: { role: 'member', email: 'someone-else@example.com' },
+      });
+      const refused = await app.app.inject({
+        method: 'POST',
+        url: `/api/v1/invites/${other.json().inviteToken}/accept`,
+        headers: bearer(guest.accessToken),
+      });
+      expect(refused.statusCode).toBe(404);
+    } finally {
+      await app.close();
+    }
+  });
+});

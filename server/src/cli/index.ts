@@ -1,3 +1,6 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, createLogger, FidusError, loadConfig, type Config } from '../core/index.ts';
 import { openDatabase } from '../db/index.ts';
@@ -23,10 +26,26 @@ const roles = ['all', 'api'] as const;
 
 class UsageError extends Error {}
 
+/**
+ * Creating a PGlite database leaves a few hundred MB of allocator heap behind in the process that did it, and
+ * WASM memory never shrinks. A short-lived `fidus migrate` creates it instead, so a first start is as lean as a
+ * restart.
+ */
+function createEmbeddedDatabaseInChild(config: Config): void {
+  if (config.mode !== 'embedded' || existsSync(path.join(config.dataDir, 'pgdata', 'PG_VERSION'))) return;
+  const script = process.argv[1];
+  if (!script) return;
+  const result = spawnSync(process.execPath, [...process.execArgv, script, 'migrate'], { stdio: 'inherit' });
+  if (result.status !== 0) {
+    process.exit(result.status ?? 1);
+  }
+}
+
 async function serve(config: Config, role: string): Promise<void> {
   if (!(roles as readonly string[]).includes(role)) {
     throw new UsageError(`--role must be one of ${roles.join(', ')} (got "${role}")`);
   }
+  createEmbeddedDatabaseInChild(config);
   const logger = createLogger(config.logLevel);
   const server = await createServer(config, logger);
   logger.info(

@@ -26,6 +26,10 @@ export interface MemberView {
   tenant: Tenant;
 }
 
+export interface TenantMembership extends Tenant {
+  role: Role;
+}
+
 export interface KeyView {
   keyId: string;
   tenantId: string;
@@ -47,8 +51,18 @@ export type AuthChange = { member: { tenantId: string; userId: string } } | { ke
 const authChannel = 'fidus_auth';
 
 function applyForget(ctx: AccountsContext, change: AuthChange): void {
-  if ('keyHash' in change) ctx.keys.delete(change.keyHash);
-  else ctx.members.delete(`${change.member.tenantId}:${change.member.userId}`);
+  if ('keyHash' in change) {
+    ctx.keys.delete(change.keyHash);
+    return;
+  }
+  ctx.members.delete(`${change.member.tenantId}:${change.member.userId}`);
+  ctx.tenantsOf.delete(change.member.userId);
+}
+
+function clearAll(ctx: AccountsContext): void {
+  ctx.members.clear();
+  ctx.keys.clear();
+  ctx.tenantsOf.clear();
 }
 
 /** What the accounts operations share: storage, token signing, caches and the sign-in throttle. */
@@ -59,6 +73,8 @@ export class AccountsContext {
   readonly tokens: AccessTokens;
   readonly members: AuthCache<MemberView>;
   readonly keys: AuthCache<KeyView>;
+  /** Every tenant a user belongs to, for `/me`. */
+  readonly tenantsOf: AuthCache<TenantMembership[]>;
   readonly loginFailures = new FailureWindow(10, 15 * 60_000);
   #dummyHash: Promise<string> | undefined;
 
@@ -70,6 +86,7 @@ export class AccountsContext {
     const ttl = options.authCacheTtlMs ?? Number.POSITIVE_INFINITY;
     this.members = new AuthCache(50_000, ttl);
     this.keys = new AuthCache(50_000, ttl);
+    this.tenantsOf = new AuthCache(50_000, ttl);
   }
 
   hashPassword(password: string): Promise<string> {
@@ -148,16 +165,11 @@ export class AccountsContext {
   /** Keeps this process's caches in step with changes made by other processes. */
   async follow(): Promise<() => void> {
     return this.db.listen(authChannel, (payload) => {
-      if (payload === null) {
-        this.members.clear();
-        this.keys.clear();
-        return;
-      }
+      if (payload === null) return clearAll(this);
       try {
         applyForget(this, JSON.parse(payload) as AuthChange);
       } catch {
-        this.members.clear();
-        this.keys.clear();
+        clearAll(this);
       }
     });
   }

@@ -202,15 +202,19 @@ export async function switchTenant(
 export async function me(ctx: AccountsContext, principal: Principal): Promise<Me> {
   const member = await ctx.member(principal.tenantId, principal.userId);
   if (!member) throw new FidusError('unauthorized', 'You are no longer a member of this tenant');
-  const others = await ctx.db.system((tx) =>
-    tx
-      .select({ id: tenants.id, name: tenants.name, role: memberships.role })
-      .from(memberships)
-      .innerJoin(tenants, eq(tenants.id, memberships.tenantId))
-      .where(eq(memberships.userId, principal.userId))
-      .orderBy(asc(memberships.createdAt)),
-  );
-  return { user: member.user, tenant: member.tenant, role: member.role, tenants: others };
+  let tenantList = ctx.tenantsOf.get(principal.userId);
+  if (!tenantList) {
+    tenantList = await ctx.db.system((tx) =>
+      tx
+        .select({ id: tenants.id, name: tenants.name, role: memberships.role })
+        .from(memberships)
+        .innerJoin(tenants, eq(tenants.id, memberships.tenantId))
+        .where(eq(memberships.userId, principal.userId))
+        .orderBy(asc(memberships.createdAt)),
+    );
+    ctx.tenantsOf.set(principal.userId, tenantList);
+  }
+  return { user: member.user, tenant: member.tenant, role: member.role, tenants: tenantList };
 }
 
 const apiKeyLastUsedIntervalMs = 60_000;

@@ -148,7 +148,7 @@ export async function acceptInvite(
 ): Promise<Session> {
   const self = await ctx.member(principal.tenantId, principal.userId);
   if (!self) throw new FidusError('unauthorized', 'You are no longer a member of this tenant');
-  return ctx.db.system(async (tx) => {
+  const session = await ctx.db.system(async (tx) => {
     const invite = await findOpenInvite(tx, token, self.user.email);
     if (!invite) throw notFound('Invite');
     const [existing] = await tx
@@ -171,6 +171,7 @@ export async function acceptInvite(
       ip,
       metadata: { role: invite.role },
     });
+    await ctx.announce(tx, { member: { tenantId: invite.tenantId, userId: principal.userId } });
     const [tenant] = await tx
       .select({ id: tenants.id, name: tenants.name })
       .from(tenants)
@@ -182,6 +183,8 @@ export async function acceptInvite(
     });
     return { ...pair, user: self.user, tenant: tenant!, role: invite.role };
   });
+  ctx.forget([{ member: { tenantId: session.tenant.id, userId: principal.userId } }]);
+  return session;
 }
 
 export async function listMembers(ctx: AccountsContext, principal: Principal): Promise<Member[]> {
