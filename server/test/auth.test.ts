@@ -81,16 +81,27 @@ describe('signup modes', () => {
     }
   });
 
-  it('closes sign-up without an invite once the instance has its owner, in invite mode', async () => {
+  it('lets nobody in without an invite in invite mode, the first owner included', async () => {
     const closed = await createTestApp({ signup: 'invite' });
     try {
-      await register(closed.app);
-      const second = await closed.app.inject({
+      const first = await closed.app.inject({
         method: 'POST',
         url: '/api/v1/auth/register',
-        payload: { email: uniqueEmail(), password, name: 'No invite' },
+        payload: { email: uniqueEmail(), password, name: 'Early bird' },
       });
-      expect(second.json().code).toBe('signup_closed');
+      expect(first.statusCode).toBe(403);
+      expect(first.json().code).toBe('signup_closed');
+      const stale = await closed.accounts.bootstrapOwnerInvite();
+      const token = await closed.accounts.bootstrapOwnerInvite();
+      expect(token).toMatch(/^fidi_/);
+      expect(token).not.toBe(stale);
+      const owner = await register(closed.app, { inviteToken: token! });
+      expect(owner.role).toBe('owner');
+      expect(owner.tenant.name).toBe('Workspace');
+      expect(await closed.accounts.bootstrapOwnerInvite()).toBeUndefined();
+      // Both invites led to the same tenant: restarts do not leave empty tenants behind.
+      const other = await register(closed.app, { inviteToken: stale! });
+      expect(other.tenant.id).toBe(owner.tenant.id);
     } finally {
       await closed.close();
     }

@@ -102,12 +102,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   );
 
   await app.register(fastifyHelmet, {
-    // The API docs page loads its own scripts and styles.
     contentSecurityPolicy: {
       directives: {
         'script-src': ["'self'"],
-        'style-src': ["'self'", 'https:', "'unsafe-inline'"],
+        'style-src': ["'self'", "'unsafe-inline'"],
         'img-src': ["'self'", 'data:'],
+        // Self-hosted instances are often reached over plain HTTP on a LAN: upgrading would break every asset.
+        'upgrade-insecure-requests': null,
       },
     },
   });
@@ -124,7 +125,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     transform: jsonSchemaTransform,
   });
-  await app.register(fastifySwaggerUi, { routePrefix: '/docs', staticCSP: true });
+  await app.register(fastifySwaggerUi, {
+    routePrefix: '/docs',
+    staticCSP: true,
+    // Same reasons as above; and the page talks to nothing but this server.
+    transformStaticCSP: (header) =>
+      header.replace(' validator.swagger.io', '').replace(' upgrade-insecure-requests;', ''),
+  });
 
   const root = app.withTypeProvider<ZodTypeProvider>();
   root.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));

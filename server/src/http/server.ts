@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { createLogger, resolveMasterKey, type Config, type Logger } from '../core/index.ts';
 import { openDatabase, type Database } from '../db/index.ts';
-import { createAccounts } from '../domains/accounts/index.ts';
+import { bootstrapInviteHours, createAccounts, type Accounts } from '../domains/accounts/index.ts';
 import { buildApp } from './app.ts';
 
 export const version: string = (
@@ -38,6 +38,7 @@ export async function createServer(
       authCacheTtlMs: config.mode === 'server' ? 60_000 : undefined,
     });
     const app = await buildApp({ db, logger, accounts, version });
+    if (config.signup === 'invite') await announceBootstrapInvite(accounts, logger);
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
@@ -65,4 +66,15 @@ export async function createServer(
     await db.close();
     throw error;
   }
+}
+
+async function announceBootstrapInvite(accounts: Accounts, logger: Logger): Promise<void> {
+  const token = await accounts.bootstrapOwnerInvite();
+  if (!token) return;
+  logger.warn('no account exists yet and FIDUS_SIGNUP=invite: the owner invite is printed on stderr');
+  // Straight to the operator's terminal, not into the log pipeline.
+  console.error(
+    `fidus: no account yet. Register the owner within ${bootstrapInviteHours} hours with this invite:\n` +
+      `  POST /api/v1/auth/register {"email": …, "password": …, "name": …, "inviteToken": "${token}"}`,
+  );
 }

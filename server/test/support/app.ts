@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { createLogger, type Config } from '../../src/core/index.ts';
-import { createAccounts } from '../../src/domains/accounts/index.ts';
+import { createAccounts, type Accounts } from '../../src/domains/accounts/index.ts';
 import { buildApp } from '../../src/http/index.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
 
 export interface TestApp {
   app: FastifyInstance;
+  accounts: Accounts;
   database: TestDatabase;
   close(): Promise<void>;
 }
@@ -27,6 +28,7 @@ export async function createTestApp(
   await app.ready();
   return {
     app,
+    accounts,
     database,
     close: async () => {
       await app.close();

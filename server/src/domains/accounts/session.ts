@@ -1,10 +1,12 @@
 import { and, asc, count, eq, isNull, sql } from 'drizzle-orm';
 import { FidusError, newId, type Principal, type Role } from '../../core/index.ts';
-import type { Tx } from '../../db/index.ts';
+import { queryRows, type Tx } from '../../db/index.ts';
 import type { AccountsContext } from './context.ts';
 import { apiKeys, invites, memberships, refreshTokens, tenants, users } from './schema.ts';
 import type { Me, Session, TokenPair } from './schemas.ts';
-import { hashSecret } from './tokens.ts';
+import { hashSecret, newSecret } from './tokens.ts';
+
+export const bootstrapInviteHours = 24;
 
 export interface RegisterInput {
   email: string;
@@ -63,7 +65,8 @@ export async function register(ctx: AccountsContext, input: RegisterInput, ip: s
       role = invite.role;
     } else {
       const [{ value: userCount } = { value: 0 }] = await tx.select({ value: count() }).from(users);
-      if (userCount > 0 && ctx.signup !== 'open') {
+      const bootstrapping = userCount === 0 && ctx.signup === 'first-user';
+      if (!bootstrapping && ctx.signup !== 'open') {
         throw new FidusError('signup_closed', 'Sign-up is by invitation only on this instance');
       }
       tenant = { id: newId(), name: `${input.name}'s workspace` };
@@ -275,4 +278,32 @@ function markKeyUsed(
         .where(eq(apiKeys.id, key.keyId)),
     )
     .catch((error: unknown) => ctx.logger.warn({ err: error }, 'could not record API key use'));
+}
+
+/**
+ * In `invite` mode nobody registers without an invite, not even the first person: the operator gets an owner
+ * invite for a new tenant while the instance has no users (printed at start), so nobody can race them to it.
+ */
+export async function bootstrapOwnerInvite(ctx: AccountsContext): Promise<string | undefined> {
+  return ctx.db.system(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(7346829106)`);
+    const [{ value: userCount } = { value: 0 }] = await tx.select({ value: count() }).from(users);
+    if (userCount > 0) return undefined;
+    // A restart before anyone registered reuses the empty tenant of the earlier invite.
+    const [empty] = await queryRows<{ id: string }>(
+      tx,
+      sql`select id from tenants t where not exists (select 1 from memberships m where m.tenant_id = t.id) limit 1`,
+    );
+    const tenantId = empty?.id ?? newId();
+    if (!empty) await tx.insert(tenants).values({ id: tenantId, name: 'Workspace' });
+    const token = newSecret('fidi_');
+    await tx.insert(invites).values({
+      id: newId(),
+      tenantId,
+      role: 'owner',
+      tokenHash: hashSecret(token),
+      expiresAt: new Date(Date.now() + bootstrapInviteHours * 3_600_000),
+    });
+    return token;
+  });
 }
