@@ -103,10 +103,20 @@ async function appliedMigrations(db: Tx): Promise<number> {
   return result?.n ?? 0;
 }
 
-const enterTenant = (tx: Tx, tenantId: string) =>
-  tx.execute(
-    sql`select set_config('app.tenant_id', ${tenantId}, true), set_config('role', ${tenantRole}, true)`,
-  );
+/** The two kinds of transaction, alike on both drivers. */
+function transactions(db: Tx): Pick<Database, 'tenant' | 'system' | 'migrationStatus'> {
+  return {
+    tenant: (tenantId, work) =>
+      db.transaction(async (tx) => {
+        await tx.execute(
+          sql`select set_config('app.tenant_id', ${tenantId}, true), set_config('role', ${tenantRole}, true)`,
+        );
+        return work(tx as unknown as Tx);
+      }),
+    system: (work) => db.transaction((tx) => work(tx as unknown as Tx)),
+    migrationStatus: async () => ({ applied: await appliedMigrations(db), expected: expectedMigrations() }),
+  };
+}
 
 async function openPglite(options: { dataDir?: string; lock?: boolean; pglite?: PGlite }): Promise<Database> {
   const release =
@@ -126,16 +136,10 @@ async function openPglite(options: { dataDir?: string; lock?: boolean; pglite?: 
   const db = drizzlePglite({ client }) as unknown as Tx;
   return {
     kind: 'pglite',
-    tenant: (tenantId, work) =>
-      db.transaction(async (tx) => {
-        await enterTenant(tx as unknown as Tx, tenantId);
-        return work(tx as unknown as Tx);
-      }),
-    system: (work) => db.transaction((tx) => work(tx as unknown as Tx)),
+    ...transactions(db),
     notify: async () => {},
     listen: async () => () => {},
     migrate: () => migratePglite(db as never, { migrationsFolder }),
-    migrationStatus: async () => ({ applied: await appliedMigrations(db), expected: expectedMigrations() }),
     ping: async () => {
       await client.query('select 1');
     },
@@ -157,12 +161,7 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
   const listener = new PostgresListener(url);
   return {
     kind: 'postgres',
-    tenant: (tenantId, work) =>
-      db.transaction(async (tx) => {
-        await enterTenant(tx as unknown as Tx, tenantId);
-        return work(tx as unknown as Tx);
-      }),
-    system: (work) => db.transaction((tx) => work(tx as unknown as Tx)),
+    ...transactions(db),
     notify: async (channel, payload, tx) => {
       await (tx ?? db).execute(sql`select pg_notify(${channel}, ${payload})`);
     },
@@ -178,7 +177,6 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
         lockClient.release();
       }
     },
-    migrationStatus: async () => ({ applied: await appliedMigrations(db), expected: expectedMigrations() }),
     ping: async () => {
       await pool.query('select 1');
     },
