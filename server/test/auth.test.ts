@@ -506,3 +506,45 @@ describe('joining another tenant', () => {
     }
   });
 });
+
+describe('behind a reverse proxy', () => {
+  it('audits (and throttles) the forwarded client address when the proxy is trusted', async () => {
+    const app = await createTestApp({ trustProxy: ['127.0.0.1'] });
+    try {
+      const owner = await register(app.app);
+      const viaProxy = (address: string) =>
+        app.app.inject({
+          method: 'POST',
+          url: '/api/v1/auth/login',
+          payload: { email: owner.user.email, password },
+          headers: { 'x-forwarded-for': address },
+        });
+      expect((await viaProxy('203.0.113.9')).statusCode).toBe(200);
+      const entries = (
+        await app.app.inject({ method: 'GET', url: '/api/v1/audit', headers: bearer(owner.accessToken) })
+      ).json<{ data: { action: string; ip: string | null }[] }>().data;
+      expect(entries.find((entry) => entry.action === 'auth.login')?.ip).toBe('203.0.113.9');
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('ignores X-Forwarded-For from anyone it was not told to trust', async () => {
+    const app = await createTestApp();
+    try {
+      const owner = await register(app.app);
+      await app.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        payload: { email: owner.user.email, password },
+        headers: { 'x-forwarded-for': '203.0.113.9' },
+      });
+      const entries = (
+        await app.app.inject({ method: 'GET', url: '/api/v1/audit', headers: bearer(owner.accessToken) })
+      ).json<{ data: { action: string; ip: string | null }[] }>().data;
+      expect(entries.find((entry) => entry.action === 'auth.login')?.ip).toBe('127.0.0.1');
+    } finally {
+      await app.close();
+    }
+  });
+});

@@ -20,7 +20,7 @@ Options:
   -v, --version            Print the version
 
 Configuration comes from the environment (PORT, HOST, FIDUS_DATA_DIR, DATABASE_URL, REDIS_URL,
-FIDUS_MASTER_KEY, FIDUS_SIGNUP, LOG_LEVEL, FIDUS_CONFIG) — see README.md.`;
+FIDUS_MASTER_KEY, FIDUS_SIGNUP, LOG_LEVEL, FIDUS_CONFIG, FIDUS_TRUST_PROXY) — see README.md.`;
 
 const roles = ['all', 'api'] as const;
 

@@ -57,6 +57,17 @@ describe('loadConfig', () => {
     );
   });
 
+  it('parses FIDUS_TRUST_PROXY into what Fastify expects', () => {
+    expect(load({}).trustProxy).toBe(false);
+    expect(load({ FIDUS_TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(() => load({ FIDUS_TRUST_PROXY: '10.0.0.0/33' })).toThrow(/FIDUS_TRUST_PROXY/);
+    expect(load({ FIDUS_TRUST_PROXY: '127.0.0.1, 10.0.0.0/8' }).trustProxy).toEqual([
+      '127.0.0.1',
+      '10.0.0.0/8',
+    ]);
+    expect(() => load({ FIDUS_TRUST_PROXY: 'yes please' })).toThrow(/^FIDUS_TRUST_PROXY must be true, false/);
+  });
+
   it('reads the config file and rejects unknown or malformed content', () => {
     const file = path.join(cwd, 'custom.json');
     writeFileSync(file, JSON.stringify({ $schema: 'x' }));

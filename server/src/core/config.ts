@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -42,7 +43,37 @@ const EnvSchema = z.object({
     z.enum(logLevels, { error: `must be one of ${logLevels.join(', ')}` }).default('info'),
   ),
   FIDUS_CONFIG: optional(z.string()),
+  FIDUS_TRUST_PROXY: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .refine(
+        (value) =>
+          value === 'true' ||
+          value === 'false' ||
+          value.split(',').every((entry) => isAddressOrCidr(entry.trim())),
+        'must be true, false, or comma-separated proxy addresses or CIDRs',
+      )
+      .default('false'),
+  ),
 });
+
+function isAddressOrCidr(entry: string): boolean {
+  const [address = '', bits, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (bits === undefined) return true;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
+}
+
+/** Fastify's `trustProxy`: whose X-Forwarded-For to believe for the client address (throttling, audit). */
+export type TrustProxy = boolean | string[];
+
+function parseTrustProxy(value: string): TrustProxy {
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  return value.split(',').map((entry) => entry.trim());
+}
 
 /** Settings that are not single values live in the JSON config file; later features add their sections here. */
 export const FileConfigSchema = z.strictObject({
@@ -61,6 +92,7 @@ export interface Config {
   signup: (typeof signupModes)[number];
   logLevel: (typeof logLevels)[number];
   mode: 'embedded' | 'server';
+  trustProxy: TrustProxy;
   file: FileConfig;
   configPath: string | undefined;
 }
@@ -115,6 +147,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     signup: values.FIDUS_SIGNUP,
     logLevel: values.LOG_LEVEL,
     mode,
+    trustProxy: parseTrustProxy(values.FIDUS_TRUST_PROXY),
     file,
     configPath,
   };

@@ -1,5 +1,5 @@
 export { ConfigError, FileConfigSchema, loadConfig, logLevels, signupModes } from './config.ts';
-export type { Config, FileConfig } from './config.ts';
+export type { Config, FileConfig, TrustProxy } from './config.ts';
 export { FidusError, errorStatus, notFound } from './errors.ts';
 export type { ErrorCode, FieldIssue } from './errors.ts';
 export { isUuid, newId } from './ids.ts';

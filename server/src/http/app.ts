@@ -13,7 +13,7 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
-import { FidusError, hasRole, newId, type Logger, type RouteAccess } from '../core/index.ts';
+import { FidusError, hasRole, newId, type Logger, type RouteAccess, type TrustProxy } from '../core/index.ts';
 import type { Database } from '../db/index.ts';
 import type { Accounts } from '../domains/accounts/index.ts';
 import { registerMetrics } from './metrics.ts';
@@ -25,6 +25,8 @@ export interface AppDeps {
   logger: Logger;
   accounts: Accounts;
   version?: string;
+  /** Whose X-Forwarded-For to believe; default: nobody's. */
+  trustProxy?: TrustProxy;
 }
 
 export const bodyLimitBytes = 1024 * 1024;
@@ -44,6 +46,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     loggerInstance: deps.logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: bodyLimitBytes,
+    trustProxy: deps.trustProxy ?? false,
     genReqId: (request) => {
       const given = request.headers['x-request-id'];
       return typeof given === 'string' && requestIdPattern.test(given) ? given : newId();

@@ -37,7 +37,7 @@ export async function createServer(
       // Other processes' revocations arrive as notifications; the TTL only bounds a notification that is lost.
       authCacheTtlMs: config.mode === 'server' ? 60_000 : undefined,
     });
-    const app = await buildApp({ db, logger, accounts, version });
+    const app = await buildApp({ db, logger, accounts, version, trustProxy: config.trustProxy });
     if (config.signup === 'invite') await announceBootstrapInvite(accounts, logger);
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { createLogger, type Config } from '../../src/core/index.ts';
+import { createLogger, type Config, type TrustProxy } from '../../src/core/index.ts';
 import { createAccounts, type Accounts } from '../../src/domains/accounts/index.ts';
 import { buildApp } from '../../src/http/index.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
@@ -14,7 +14,12 @@ export interface TestApp {
 
 /** The real HTTP app on a fresh database of the current lane; drive it with `app.inject`. */
 export async function createTestApp(
-  options: { signup?: Config['signup']; masterKey?: Buffer; database?: TestDatabase } = {},
+  options: {
+    signup?: Config['signup'];
+    masterKey?: Buffer;
+    database?: TestDatabase;
+    trustProxy?: TrustProxy;
+  } = {},
 ): Promise<TestApp> {
   const database = options.database ?? (await createTestDatabase());
   const logger = createLogger(process.env['FIDUS_TEST_LOG_LEVEL'] ?? 'silent');
@@ -24,7 +29,7 @@ export async function createTestApp(
     signup: options.signup ?? 'first-user',
     logger,
   });
-  const app = await buildApp({ db: database.db, logger, accounts });
+  const app = await buildApp({ db: database.db, logger, accounts, trustProxy: options.trustProxy ?? false });
   await app.ready();
   return {
     app,
