@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
+import { FileConfigSchema, type FileConfig } from './file-config.ts';
 
 const emptyToUndefined = (value: unknown) => (value === '' ? undefined : value);
 const optional = <T extends z.ZodType>(schema: T) => z.preprocess(emptyToUndefined, schema.optional());
@@ -74,13 +75,6 @@ function parseTrustProxy(value: string): TrustProxy {
   if (value === 'false') return false;
   return value.split(',').map((entry) => entry.trim());
 }
-
-/** Settings that are not single values live in the JSON config file; later features add their sections here. */
-export const FileConfigSchema = z.strictObject({
-  $schema: z.string().optional(),
-});
-
-export type FileConfig = z.infer<typeof FileConfigSchema>;
 
 export interface Config {
   port: number;
@@ -161,7 +155,7 @@ function loadConfigFile(
   if (!existsSync(configPath)) {
     if (explicitPath)
       throw new ConfigError(`FIDUS_CONFIG must name an existing file (got ${describe(explicitPath)})`);
-    return { file: {}, configPath: undefined };
+    return { file: FileConfigSchema.parse({}), configPath: undefined };
   }
   let raw: unknown;
   try {

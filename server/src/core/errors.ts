@@ -11,6 +11,7 @@ export const errorStatus = {
   forbidden: 403,
   signup_closed: 403,
   not_found: 404,
+  model_not_found: 404,
   method_not_allowed: 405,
   conflict: 409,
   last_owner: 409,
@@ -18,7 +19,9 @@ export const errorStatus = {
   unsupported_media_type: 415,
   rate_limited: 429,
   internal: 500,
+  upstream_error: 502,
   unavailable: 503,
+  upstream_timeout: 504,
 } as const;
 
 export type ErrorCode = keyof typeof errorStatus;

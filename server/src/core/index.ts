@@ -1,5 +1,13 @@
-export { ConfigError, FileConfigSchema, loadConfig, logLevels, signupModes } from './config.ts';
-export type { Config, FileConfig, TrustProxy } from './config.ts';
+export { ConfigError, loadConfig, logLevels, signupModes } from './config.ts';
+export type { Config, TrustProxy } from './config.ts';
+export { FileConfigSchema, PriceSchema, providerTypes } from './file-config.ts';
+export type {
+  FileConfig,
+  GatewaySettings,
+  ModelAliasConfig,
+  PriceConfig,
+  ProviderConfig,
+} from './file-config.ts';
 export { FidusError, errorStatus, notFound } from './errors.ts';
 export type { ErrorCode, FieldIssue } from './errors.ts';
 export { isUuid, newId } from './ids.ts';

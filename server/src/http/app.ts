@@ -16,7 +16,10 @@ import {
 import { FidusError, hasRole, newId, type Logger, type RouteAccess, type TrustProxy } from '../core/index.ts';
 import type { Database } from '../db/index.ts';
 import type { Accounts } from '../domains/accounts/index.ts';
+import type { Registry } from 'prom-client';
+import type { Gateway } from '../gateway/index.ts';
 import { registerMetrics } from './metrics.ts';
+import { openAiRoutes } from './openai-routes.ts';
 import { sendProblem, toFidusError } from './problem.ts';
 import { unstorableText } from './text-guard.ts';
 
@@ -27,6 +30,10 @@ export interface AppDeps {
   version?: string;
   /** Whose X-Forwarded-For to believe; default: nobody's. */
   trustProxy?: TrustProxy;
+  /** Serves the OpenAI-compatible API at /v1 when given. */
+  gateway?: Gateway;
+  /** Where the app's metrics go; shared with the gateway's. */
+  metrics?: Registry;
 }
 
 export const bodyLimitBytes = 1024 * 1024;
@@ -115,7 +122,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       },
     },
   });
-  const metrics = registerMetrics(app);
+  const metrics = registerMetrics(app, deps.metrics);
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.1.0',
@@ -178,5 +185,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     { prefix: '/api/v1' },
   );
+  if (deps.gateway) await app.register(openAiRoutes(deps.gateway, deps.accounts), { prefix: '/v1' });
   return app;
 }

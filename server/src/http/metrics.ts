@@ -2,8 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 
 /** Prometheus metrics: process defaults plus request counts and latency by route and status. */
-export function registerMetrics(app: FastifyInstance): Registry {
-  const registry = new Registry();
+export function registerMetrics(app: FastifyInstance, registry = new Registry()): Registry {
   collectDefaultMetrics({ register: registry, prefix: 'fidus_' });
   const labelNames = ['method', 'route', 'status_code'] as const;
   const requests = new Counter({

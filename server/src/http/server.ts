@@ -4,6 +4,8 @@ import { createLogger, resolveMasterKey, type Config, type Logger } from '../cor
 import { openDatabase, type Database } from '../db/index.ts';
 import { bootstrapInviteHours, createAccounts, type Accounts } from '../domains/accounts/index.ts';
 import { buildApp } from './app.ts';
+import { Registry } from 'prom-client';
+import { createGateway } from '../gateway/index.ts';
 
 export const version: string = (
   JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -24,9 +26,15 @@ export async function createServer(
   logger = createLogger(config.logLevel),
 ): Promise<RunningServer> {
   const masterKey = resolveMasterKey(config);
+  // The model catalog checks its configuration before anything is opened.
+  const metrics = new Registry();
+  const gateway = createGateway({ file: config.file, metrics });
   const db = await openDatabase(
     config.databaseUrl ? { url: config.databaseUrl } : { dataDir: config.dataDir },
-  );
+  ).catch(async (error: unknown) => {
+    await gateway.close();
+    throw error;
+  });
   try {
     await db.migrate();
     const accounts = await createAccounts({
@@ -37,7 +45,15 @@ export async function createServer(
       // Other processes' revocations arrive as notifications; the TTL only bounds a notification that is lost.
       authCacheTtlMs: config.mode === 'server' ? 60_000 : undefined,
     });
-    const app = await buildApp({ db, logger, accounts, version, trustProxy: config.trustProxy });
+    const app = await buildApp({
+      db,
+      logger,
+      accounts,
+      gateway,
+      metrics,
+      version,
+      trustProxy: config.trustProxy,
+    });
     if (config.signup === 'invite') await announceBootstrapInvite(accounts, logger);
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();
@@ -58,11 +74,13 @@ export async function createServer(
           } finally {
             clearInterval(sweep);
             accounts.close();
+            await gateway.close();
             await db.close();
           }
         })()),
     };
   } catch (error) {
+    await gateway.close();
     await db.close();
     throw error;
   }

@@ -1,0 +1,79 @@
+import { z } from 'zod';
+
+/**
+ * The JSON config file (FIDUS_CONFIG): settings that are not single values. Cross-references (an alias naming a
+ * provider that exists, `env:` values that are set) are checked where they are used, at start.
+ */
+export const providerTypes = [
+  'openai',
+  'anthropic',
+  'google',
+  'openrouter',
+  'ollama',
+  'openai-compatible',
+] as const;
+
+const Id = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'must be 1–63 lowercase letters, digits, ".", "_" or "-"');
+
+const ProviderConfigSchema = z.strictObject({
+  id: Id,
+  type: z.enum(providerTypes),
+  baseURL: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
+  /** A literal key or `env:NAME` to read it from the environment at start. */
+  apiKey: z.string().min(1).optional(),
+  /** Local models see raw text; cloud models get pseudonymised text. Default: true for a loopback baseURL. */
+  local: z.boolean().optional(),
+  headers: z.record(z.string(), z.string()).optional(),
+});
+
+const TargetSchema = z.strictObject({ provider: Id, model: z.string().min(1).max(200) });
+
+const ModelAliasSchema = z.strictObject({
+  alias: Id,
+  targets: z.array(TargetSchema).min(1, 'must name at least one target'),
+});
+
+/** USD per million tokens. */
+export const PriceSchema = z.strictObject({
+  input: z.number().nonnegative().finite(),
+  output: z.number().nonnegative().finite(),
+  cachedInput: z.number().nonnegative().finite().optional(),
+  cacheWrite: z.number().nonnegative().finite().optional(),
+});
+
+const milliseconds = (max: number) => z.number().int().positive().max(max);
+
+const GatewaySettingsSchema = z.strictObject({
+  /** Time to establish the upstream connection and receive response headers. */
+  connectTimeoutMs: milliseconds(600_000).default(10_000),
+  /** Time from sending the request to the first byte of the answer. */
+  firstTokenTimeoutMs: milliseconds(600_000).default(60_000),
+  /** Time for the whole upstream answer. */
+  totalTimeoutMs: milliseconds(3_600_000).default(600_000),
+  /** Attempts per target, the first included. */
+  maxAttempts: z.number().int().min(1).max(10).default(3),
+  retryBaseDelayMs: milliseconds(60_000).default(200),
+  retryMaxDelayMs: milliseconds(600_000).default(5_000),
+  /** The longest upstream `Retry-After` honoured before moving on to the next target. */
+  maxRetryAfterMs: milliseconds(600_000).default(10_000),
+  /** Consecutive failed requests after which a target is skipped for `circuitCoolDownMs`. */
+  circuitFailureThreshold: z.number().int().min(1).max(1_000).default(5),
+  circuitCoolDownMs: milliseconds(3_600_000).default(30_000),
+});
+
+export const FileConfigSchema = z.strictObject({
+  $schema: z.string().optional(),
+  providers: z.array(ProviderConfigSchema).optional(),
+  models: z.array(ModelAliasSchema).optional(),
+  defaultModel: z.string().min(1).optional(),
+  prices: z.record(z.string(), PriceSchema).optional(),
+  gateway: GatewaySettingsSchema.default(GatewaySettingsSchema.parse({})),
+});
+
+export type FileConfig = z.infer<typeof FileConfigSchema>;
+export type ProviderConfig = z.infer<typeof ProviderConfigSchema>;
+export type ModelAliasConfig = z.infer<typeof ModelAliasSchema>;
+export type GatewaySettings = z.infer<typeof GatewaySettingsSchema>;
+export type PriceConfig = z.infer<typeof PriceSchema>;

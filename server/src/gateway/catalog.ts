@@ -1,0 +1,163 @@
+import {
+  ConfigError,
+  FidusError,
+  type FileConfig,
+  type ModelAliasConfig,
+  type ProviderConfig,
+} from '../core/index.ts';
+
+/** The wire formats Fidus speaks to upstreams today. Anthropic and Google need protocol translation (planned). */
+const openAiWire = new Set(['openai', 'openrouter', 'ollama', 'openai-compatible']);
+
+const defaultBaseUrls: Record<string, string | undefined> = {
+  openai: 'https://api.openai.com/v1',
+  openrouter: 'https://openrouter.ai/api/v1',
+};
+
+export interface Provider {
+  id: string;
+  type: ProviderConfig['type'];
+  /** Without a trailing slash, e.g. `http://127.0.0.1:11434/v1`. */
+  baseURL: string;
+  apiKey: string | undefined;
+  headers: Record<string, string>;
+  local: boolean;
+}
+
+export interface Target {
+  provider: Provider;
+  model: string;
+}
+
+export interface Resolved {
+  /** The alias the request named, or null for a `provider/model` name. */
+  alias: string | null;
+  targets: Target[];
+}
+
+export interface Catalog {
+  providers: ReadonlyMap<string, Provider>;
+  defaultModel: string | undefined;
+  /** Names a request may use: every alias and every `provider/model` of an alias target. */
+  modelNames(): string[];
+  resolve(name: string | undefined): Resolved;
+}
+
+const loopback = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/i;
+
+function resolveSecret(value: string | undefined, where: string, env: NodeJS.ProcessEnv): string | undefined {
+  if (value === undefined || !value.startsWith('env:')) return value;
+  const name = value.slice(4);
+  const resolved = env[name];
+  if (!resolved) throw new ConfigError(`${where} refers to ${name}, which is not set in the environment`);
+  return resolved;
+}
+
+function toProvider(config: ProviderConfig, index: number, env: NodeJS.ProcessEnv): Provider {
+  const where = `providers[${index}] (${config.id})`;
+  if (!openAiWire.has(config.type)) {
+    throw new ConfigError(
+      `${where}: provider type "${config.type}" is not available yet; use openai, openrouter, ollama or openai-compatible`,
+    );
+  }
+  const ollamaBase = `${(env['OLLAMA_BASE_URL'] ?? 'http://127.0.0.1:11434').replace(/\/+$/, '')}/v1`;
+  const baseURL = config.baseURL ?? (config.type === 'ollama' ? ollamaBase : defaultBaseUrls[config.type]);
+  if (!baseURL) throw new ConfigError(`${where}.baseURL is required for type ${config.type}`);
+  return {
+    id: config.id,
+    type: config.type,
+    baseURL: baseURL.replace(/\/+$/, ''),
+    apiKey: resolveSecret(config.apiKey, `${where}.apiKey`, env),
+    headers: Object.fromEntries(
+      Object.entries(config.headers ?? {}).map(([name, value]) => [
+        name.toLowerCase(),
+        resolveSecret(value, `${where}.headers.${name}`, env) ?? '',
+      ]),
+    ),
+    local: config.local ?? loopback.test(new URL(baseURL).hostname),
+  };
+}
+
+/** Without a providers section: Ollama, plus each cloud provider whose API key is in the environment. */
+function defaultProviders(env: NodeJS.ProcessEnv): ProviderConfig[] {
+  const providers: ProviderConfig[] = [{ id: 'ollama', type: 'ollama' }];
+  if (env['OPENAI_API_KEY']) providers.push({ id: 'openai', type: 'openai', apiKey: 'env:OPENAI_API_KEY' });
+  if (env['OPENROUTER_API_KEY']) {
+    providers.push({ id: 'openrouter', type: 'openrouter', apiKey: 'env:OPENROUTER_API_KEY' });
+  }
+  return providers;
+}
+
+export function buildCatalog(file: FileConfig, env: NodeJS.ProcessEnv = process.env): Catalog {
+  const providers = new Map<string, Provider>();
+  (file.providers ?? defaultProviders(env)).forEach((config, index) => {
+    if (providers.has(config.id))
+      throw new ConfigError(`providers[${index}].id "${config.id}" is used twice`);
+    providers.set(config.id, toProvider(config, index, env));
+  });
+  const aliases = new Map<string, Target[]>();
+  (file.models ?? []).forEach((alias: ModelAliasConfig, index) => {
+    if (aliases.has(alias.alias))
+      throw new ConfigError(`models[${index}].alias "${alias.alias}" is used twice`);
+    if (providers.has(alias.alias)) {
+      throw new ConfigError(
+        `models[${index}].alias "${alias.alias}" is also a provider id; pick another name`,
+      );
+    }
+    const targets = alias.targets.map((target, targetIndex) => {
+      const provider = providers.get(target.provider);
+      if (!provider) {
+        throw new ConfigError(
+          `models[${index}].targets[${targetIndex}].provider "${target.provider}" is not a configured provider`,
+        );
+      }
+      return { provider, model: target.model };
+    });
+    aliases.set(alias.alias, targets);
+  });
+  const defaultModel = file.defaultModel ?? aliases.keys().next().value;
+  const catalog: Catalog = {
+    providers,
+    defaultModel,
+    modelNames: () => {
+      const names = new Set<string>(aliases.keys());
+      for (const targets of aliases.values()) {
+        for (const target of targets) names.add(`${target.provider.id}/${target.model}`);
+      }
+      return [...names];
+    },
+    resolve: (name) => {
+      const wanted = name ?? defaultModel;
+      if (!wanted) {
+        throw new FidusError('model_not_found', 'No model named and no defaultModel configured', {
+          issues: [{ field: 'body.model', message: 'is required (no defaultModel is configured)' }],
+        });
+      }
+      const targets = aliases.get(wanted);
+      if (targets) return { alias: wanted, targets };
+      const slash = wanted.indexOf('/');
+      const provider = slash > 0 ? providers.get(wanted.slice(0, slash)) : undefined;
+      if (!provider || slash === wanted.length - 1) {
+        throw new FidusError('model_not_found', `The model "${wanted}" does not exist`, {
+          issues: [
+            {
+              field: 'body.model',
+              message: 'is neither an alias nor "provider/model" of a configured provider',
+            },
+          ],
+        });
+      }
+      return { alias: null, targets: [{ provider, model: wanted.slice(slash + 1) }] };
+    },
+  };
+  if (file.defaultModel) {
+    try {
+      catalog.resolve(file.defaultModel);
+    } catch {
+      throw new ConfigError(
+        `defaultModel "${file.defaultModel}" is neither an alias nor "provider/model" of a configured provider`,
+      );
+    }
+  }
+  return catalog;
+}

@@ -1,0 +1,282 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { FidusError, type GatewaySettings } from '../core/index.ts';
+import type { Catalog, Target } from './catalog.ts';
+import type { CircuitBreaker } from './circuit.ts';
+import type { ChatCompletionRequest } from './schemas.ts';
+import { isDoneEvent, SseSplitter, usageOfEvent, type OpenAiUsage } from './sse.ts';
+import { describeThrown, parseRetryAfter, type AttemptFailure, type Upstreams } from './upstream.ts';
+
+export interface CallContext {
+  tenantId: string;
+  userId: string | null;
+  apiKeyId: string | null;
+  requestId: string;
+  /** Aborts when the client goes away: the upstream request is aborted with it. */
+  signal: AbortSignal;
+}
+
+/** One finished gateway request, for accounting and metrics. */
+export interface CompletedCall {
+  context: CallContext;
+  alias: string | null;
+  target: Target | null;
+  stream: boolean;
+  status: 'ok' | 'error' | 'cancelled';
+  httpStatus: number;
+  errorCode: string | null;
+  usage: OpenAiUsage | undefined;
+  attempts: number;
+  fallbacks: number;
+  retries: number;
+  ttftMs: number | null;
+  latencyMs: number;
+  /** Time spent waiting on upstreams (headers and body), the part of latency that is not Fidus's. */
+  upstreamMs: number;
+}
+
+export type ChatOutcome =
+  | { kind: 'json'; status: number; body: Buffer; target: Target; overheadMs: number }
+  | { kind: 'stream'; target: Target; events: AsyncGenerator<string, void, undefined>; overheadMs: number };
+
+export interface ChatDeps {
+  catalog: Catalog;
+  settings: GatewaySettings;
+  upstreams: Upstreams;
+  breaker: CircuitBreaker;
+  completed: (call: CompletedCall) => void;
+}
+
+/** Upstream answers that are the request's own fault: every target would say the same, so pass them on. */
+const clientFault = new Set([400, 413, 422]);
+const retryable = new Set([408, 409, 429, 500, 502, 503, 504]);
+const maxErrorBodyBytes = 64 * 1024;
+
+const keyOf = (target: Target) => `${target.provider.id}/${target.model}`;
+
+async function readAll(body: AsyncIterable<Buffer>, limit = Number.POSITIVE_INFINITY): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size <= limit) chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+function upstreamMessage(body: Buffer): string {
+  try {
+    const parsed = JSON.parse(body.toString('utf8')) as {
+      error?: { message?: string } | string;
+      message?: string;
+    };
+    if (typeof parsed.error === 'string') return parsed.error;
+    return parsed.error?.message ?? parsed.message ?? body.toString('utf8').slice(0, 200);
+  } catch {
+    return body.toString('utf8').slice(0, 200);
+  }
+}
+
+function describe(failure: AttemptFailure | undefined): string {
+  if (!failure) return 'no target was tried';
+  if (failure.kind === 'status') return `HTTP ${failure.status}: ${failure.message}`;
+  return `${failure.kind}: ${failure.message}`;
+}
+
+/** Exponential backoff with full jitter, or the upstream's Retry-After when it gives one. */
+function retryDelay(
+  settings: GatewaySettings,
+  attempt: number,
+  retryAfterMs: number | undefined,
+): number | undefined {
+  if (retryAfterMs !== undefined) return retryAfterMs <= settings.maxRetryAfterMs ? retryAfterMs : undefined;
+  const ceiling = Math.min(settings.retryMaxDelayMs, settings.retryBaseDelayMs * 2 ** (attempt - 1));
+  return Math.random() * ceiling;
+}
+
+/**
+ * One chat completion through the gateway: each target of the alias in turn (resting circuits last), each with
+ * retries; a fallback is possible until the first byte of an answer is known, never after.
+ */
+export async function chatCompletion(
+  deps: ChatDeps,
+  request: ChatCompletionRequest,
+  context: CallContext,
+): Promise<ChatOutcome> {
+  const started = performance.now();
+  const { alias, targets } = deps.catalog.resolve(request.model);
+  const stream = request.stream === true;
+  const clientWantsUsage = stream && request.stream_options?.include_usage === true;
+  const { settings } = deps;
+  let attempts = 0;
+  let retries = 0;
+  let fallbacks = -1;
+  let upstreamMs = 0;
+  let lastFailure: AttemptFailure | undefined;
+  let lastTarget: Target | null = null;
+
+  const finish = (partial: Partial<CompletedCall> & Pick<CompletedCall, 'status' | 'httpStatus'>) =>
+    deps.completed({
+      context,
+      alias,
+      target: lastTarget,
+      stream,
+      errorCode: null,
+      usage: undefined,
+      attempts,
+      fallbacks: Math.max(0, fallbacks),
+      retries,
+      ttftMs: null,
+      latencyMs: performance.now() - started,
+      upstreamMs,
+      ...partial,
+    });
+
+  for (const target of deps.breaker.order(targets, keyOf)) {
+    fallbacks += 1;
+    lastTarget = target;
+    // Stream usage is always requested upstream, for accounting; the client sees it only if it asked.
+    const body = JSON.stringify(
+      stream
+        ? {
+            ...request,
+            model: target.model,
+            stream_options: { ...request.stream_options, include_usage: true },
+          }
+        : { ...request, model: target.model },
+    );
+    for (let attempt = 1; attempt <= settings.maxAttempts; attempt++) {
+      if (context.signal.aborted) {
+        finish({ status: 'cancelled', httpStatus: 499, errorCode: 'client_closed' });
+        throw new FidusError('bad_request', 'The client closed the request');
+      }
+      attempts += 1;
+      if (attempt > 1) retries += 1;
+      const signal = AbortSignal.any([context.signal, AbortSignal.timeout(settings.totalTimeoutMs)]);
+      const sentAt = performance.now();
+      try {
+        const response = await deps.upstreams.post(target, '/chat/completions', body, stream, signal);
+        if (response.status >= 400) {
+          const errorBody = await readAll(response.body, maxErrorBodyBytes);
+          upstreamMs += performance.now() - sentAt;
+          if (clientFault.has(response.status)) {
+            finish({ status: 'error', httpStatus: response.status, errorCode: 'upstream_rejected_request' });
+            return { kind: 'json', status: response.status, body: errorBody, target, overheadMs: 0 };
+          }
+          lastFailure = {
+            kind: 'status',
+            status: response.status,
+            retryAfterMs: parseRetryAfter(response.headers['retry-after']),
+            message: upstreamMessage(errorBody),
+          };
+          deps.breaker.failure(keyOf(target));
+          if (!retryable.has(response.status)) break;
+          const delay = retryDelay(settings, attempt, lastFailure.retryAfterMs);
+          if (delay === undefined || attempt === settings.maxAttempts) break;
+          await sleep(delay, undefined, { signal: context.signal }).catch(() => {});
+          continue;
+        }
+        if (!stream) {
+          const answer = await readAll(response.body);
+          upstreamMs += performance.now() - sentAt;
+          deps.breaker.success(keyOf(target));
+          let usage: OpenAiUsage | undefined;
+          try {
+            usage = (JSON.parse(answer.toString('utf8')) as { usage?: OpenAiUsage }).usage;
+          } catch {
+            usage = undefined;
+          }
+          const latencyMs = performance.now() - started;
+          finish({ status: 'ok', httpStatus: 200, usage, ttftMs: latencyMs });
+          return { kind: 'json', status: 200, body: answer, target, overheadMs: latencyMs - upstreamMs };
+        }
+        const iterator = (response.body as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+        const first = await iterator.next();
+        const firstAt = performance.now();
+        upstreamMs += firstAt - sentAt;
+        if (first.done)
+          throw Object.assign(new Error('the upstream closed the stream without an event'), {
+            code: 'EMPTY',
+          });
+        deps.breaker.success(keyOf(target));
+        const overheadMs = firstAt - started - upstreamMs;
+        return {
+          kind: 'stream',
+          target,
+          overheadMs,
+          events: relay(first.value, iterator, firstAt - started, clientWantsUsage, context, finish),
+        };
+      } catch (error) {
+        upstreamMs += performance.now() - sentAt;
+        if (context.signal.aborted) {
+          finish({ status: 'cancelled', httpStatus: 499, errorCode: 'client_closed' });
+          throw new FidusError('bad_request', 'The client closed the request');
+        }
+        lastFailure = describeThrown(error);
+        deps.breaker.failure(keyOf(target));
+        if (attempt === settings.maxAttempts) break;
+        const delay = retryDelay(settings, attempt, undefined) ?? 0;
+        await sleep(delay, undefined, { signal: context.signal }).catch(() => {});
+      }
+    }
+  }
+  const timedOut = lastFailure?.kind === 'timeout';
+  const code = timedOut ? 'upstream_timeout' : 'upstream_error';
+  finish({ status: 'error', httpStatus: timedOut ? 504 : 502, errorCode: code });
+  throw new FidusError(
+    code,
+    `Every target of "${alias ?? request.model}" failed; the last said: ${describe(lastFailure)}`,
+  );
+}
+
+/** Passes the stream on event by event, keeping the usage for accounting, and records the call at its end. */
+async function* relay(
+  first: Buffer,
+  iterator: AsyncIterator<Buffer>,
+  ttftMs: number,
+  clientWantsUsage: boolean,
+  context: CallContext,
+  finish: (partial: Partial<CompletedCall> & Pick<CompletedCall, 'status' | 'httpStatus'>) => void,
+): AsyncGenerator<string, void, undefined> {
+  const splitter = new SseSplitter();
+  let usage: OpenAiUsage | undefined;
+  let outcome: Pick<CompletedCall, 'status' | 'httpStatus' | 'errorCode'> = {
+    status: 'cancelled',
+    httpStatus: 499,
+    errorCode: 'client_closed',
+  };
+  let sawDone = false;
+  try {
+    let chunk: Buffer | undefined = first;
+    while (chunk) {
+      for (const event of splitter.push(chunk)) {
+        const found = usageOfEvent(event);
+        if (found) {
+          usage = found.usage;
+          if (!clientWantsUsage && found.choicesEmpty) continue;
+        }
+        if (isDoneEvent(event)) sawDone = true;
+        yield event;
+      }
+      const next = await iterator.next();
+      chunk = next.done ? undefined : next.value;
+    }
+    if (splitter.rest().trim()) yield `${splitter.rest()}\n\n`;
+    if (!sawDone) throw new Error('the upstream stream ended without [DONE]');
+    outcome = { status: 'ok', httpStatus: 200, errorCode: null };
+  } catch (error) {
+    if (context.signal.aborted) return;
+    outcome = { status: 'error', httpStatus: 200, errorCode: 'upstream_stream_interrupted' };
+    // Headers are gone: the only honest thing left is an error event in the stream, as OpenAI sends them.
+    yield `data: ${JSON.stringify({
+      error: {
+        message: `The upstream stream broke off: ${(error as Error).message}`,
+        type: 'upstream_error',
+        param: null,
+        code: 'upstream_stream_interrupted',
+      },
+    })}\n\n`;
+  } finally {
+    await iterator.return?.().catch(() => {});
+    finish({ ...outcome, usage, ttftMs });
+  }
+}

@@ -1,0 +1,86 @@
+import { Agent, type Dispatcher } from 'undici';
+import type { GatewaySettings } from '../core/index.ts';
+import type { Target } from './catalog.ts';
+
+export interface UpstreamResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Dispatcher.ResponseData['body'];
+}
+
+/** Why an attempt failed, in terms of what the router should do next. */
+export type AttemptFailure =
+  | { kind: 'status'; status: number; retryAfterMs: number | undefined; message: string }
+  | { kind: 'connection'; message: string }
+  | { kind: 'timeout'; message: string };
+
+const timeoutCodes = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
+
+export function describeThrown(error: unknown): AttemptFailure {
+  const code = (error as { code?: string }).code ?? '';
+  const message = (error as Error).message ?? String(error);
+  if (timeoutCodes.has(code) || (error as Error).name === 'TimeoutError') return { kind: 'timeout', message };
+  return { kind: 'connection', message: code ? `${code}: ${message}` : message };
+}
+
+/** `Retry-After` as seconds or an HTTP date, in milliseconds from now. */
+export function parseRetryAfter(value: string | string[] | undefined, now = Date.now()): number | undefined {
+  const raw = Array.isArray(value) ? value[0] : value;
+  if (!raw) return undefined;
+  if (/^\d+(\.\d+)?$/.test(raw.trim())) return Math.round(Number(raw) * 1000);
+  const at = Date.parse(raw);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+/**
+ * HTTP to OpenAI-wire upstreams over kept-alive connections (undici), one pool per origin. Fidus does its own
+ * retries, so the client does none.
+ */
+export class Upstreams {
+  readonly #agent: Agent;
+  readonly #settings: GatewaySettings;
+
+  constructor(settings: GatewaySettings) {
+    this.#settings = settings;
+    this.#agent = new Agent({
+      connectTimeout: settings.connectTimeoutMs,
+      keepAliveTimeout: 30_000,
+      connections: 256,
+    });
+  }
+
+  /** Sends one request; `stream` decides how long the response headers may take. */
+  post(
+    target: Target,
+    path: string,
+    body: string,
+    stream: boolean,
+    signal: AbortSignal,
+  ): Promise<UpstreamResponse> {
+    const provider = target.provider;
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      accept: stream ? 'text/event-stream' : 'application/json',
+      ...provider.headers,
+    };
+    if (provider.apiKey) headers['authorization'] = `Bearer ${provider.apiKey}`;
+    const url = new URL(`${provider.baseURL}${path}`);
+    return this.#agent
+      .request({
+        origin: url.origin,
+        path: url.pathname + url.search,
+        method: 'POST',
+        headers,
+        body,
+        signal,
+        // A streamed answer sends its headers at once; a whole answer sends them when it is complete.
+        headersTimeout: stream ? this.#settings.connectTimeoutMs : this.#settings.totalTimeoutMs,
+        bodyTimeout: this.#settings.firstTokenTimeoutMs,
+      })
+      .then((response) => ({ status: response.statusCode, headers: response.headers, body: response.body }));
+  }
+
+  close(): Promise<void> {
+    return this.#agent.close();
+  }
+}

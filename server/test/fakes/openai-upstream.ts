@@ -1,0 +1,273 @@
+// A protocol-level fake of OpenAI's HTTP API, for the gateway's tests and benchmark: a real HTTP server on
+// 127.0.0.1 answering `POST /v1/chat/completions` (JSON or SSE, framed as OpenAI does: openai-wire.ts),
+// `POST /v1/embeddings`, `GET /v1/models[/id]`, and 404 with OpenAI's error body elsewhere. Scripted behaviours
+// make it misbehave on purpose: error statuses, connection resets before the headers or mid-stream, stalls,
+// slow streams, and echoes of what it was sent. It records every request it receives.
+//
+//   const fake = await startFakeOpenAI();
+//   fake.script({ kind: 'status', status: 429, retryAfter: 1 }, { kind: 'resetMidStream', afterChunks: 3 });
+//   …point the gateway at fake.url; the third request and later ones get the default `ok` answer…
+//   expect(fake.requests.map((r) => r.behaviour)).toEqual(['status', 'resetMidStream', 'ok']);
+//   await fake.close();
+import { createServer, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  deliver,
+  misbehaved,
+  sendJson,
+  JSON_TYPE,
+  SSE_TYPE,
+  type Behaviour,
+  type Exchange,
+} from './openai-behaviours.ts';
+import { renderEmbeddings } from './openai-embeddings.ts';
+import {
+  errorBody,
+  estimatePromptTokens,
+  lastUserText,
+  modelList,
+  modelObject,
+  renderChat,
+  type ReplySpec,
+} from './openai-wire.ts';
+
+export type { Behaviour, StatusBehaviour } from './openai-behaviours.ts';
+export type { ErrorSpec, FinishReason, ReplySpec, ToolCallSpec } from './openai-wire.ts';
+
+export interface RecordedRequest {
+  method: string;
+  /** Without the query string. */
+  path: string;
+  headers: IncomingHttpHeaders;
+  /** The parsed JSON body; undefined when absent, unparseable or not an object. */
+  body: Record<string, unknown> | undefined;
+  /** Date.now() when the request's headers arrived. */
+  receivedAt: number;
+  /** The behaviour applied (chat completions and embeddings only); null for validation errors and GETs. */
+  behaviour: Behaviour['kind'] | null;
+  /** The status sent; null while (or if) no headers were sent. */
+  status: number | null;
+  /** The client closed the connection before the response ended (not counting the fake's own resets). */
+  aborted: boolean;
+  /** The response was sent to its end. */
+  completed: boolean;
+}
+
+export interface FakeOpenAIOptions {
+  /** Default 0: any free port. Always bound to 127.0.0.1. */
+  port?: number;
+  /** The behaviour when nothing is scripted (default `{ kind: 'ok' }`). */
+  default?: Behaviour;
+  /** Served by GET /v1/models. */
+  models?: string[];
+  /** When set, requests must carry `Authorization: Bearer <apiKey>` or get OpenAI's 401. */
+  apiKey?: string;
+  /** Keep `requests` (default true). Turn off for load tests, where the log would only grow. */
+  record?: boolean;
+  /** The embeddings' length unless the request asks for fewer `dimensions` (default 1536). */
+  embeddingDimensions?: number;
+}
+
+export interface FakeOpenAI {
+  /** Base URL including /v1, e.g. http://127.0.0.1:PORT/v1. */
+  url: string;
+  port: number;
+  /** Every request since the start or the last reset(), in arrival order (empty with `record: false`). */
+  requests: RecordedRequest[];
+  /** Queue behaviours for the next chat/embeddings requests, in order; then the default applies again. */
+  script(...steps: Behaviour[]): void;
+  setDefault(behaviour: Behaviour): void;
+  /** Forget the requests and the script; restore the default behaviour from the options. */
+  reset(): void;
+  /** Resolves once `count` requests have been read in full (and their behaviour chosen) since the start or reset(). */
+  waitForRequests(count: number): Promise<void>;
+  /** Resolves once no response is in progress (each one ended, was reset, or was aborted by its client). */
+  settled(): Promise<void>;
+  /** Stop listening and drop every connection, stalled ones included. */
+  close(): Promise<void>;
+}
+
+const OK: Behaviour = { kind: 'ok' };
+const DEFAULT_REPLY: ReplySpec = {};
+
+export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<FakeOpenAI> {
+  const requests: RecordedRequest[] = [];
+  const queue: Behaviour[] = [];
+  let fallback = options.default ?? OK;
+  let received = 0;
+  let inFlight = 0;
+  let sequence = 0;
+  let closing = false;
+  let waiters: { ready: () => boolean; resolve: () => void }[] = [];
+  const wake = () => {
+    if (waiters.length) waiters = waiters.filter((w) => (w.ready() ? (w.resolve(), false) : true));
+  };
+  const until = (ready: () => boolean) =>
+    ready() ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ ready, resolve }));
+  const models = options.models ?? ['gpt-4o-mini', 'gpt-4o', 'text-embedding-3-small'];
+  const modelsJson = modelList(models);
+  const maxDimensions = options.embeddingDimensions ?? 1536;
+
+  const server = createServer((req, res) => {
+    const url = req.url ?? '/';
+    const query = url.indexOf('?');
+    const record: RecordedRequest = {
+      method: req.method ?? 'GET',
+      path: query === -1 ? url : url.slice(0, query),
+      headers: req.headers,
+      body: undefined,
+      receivedAt: Date.now(),
+      behaviour: null,
+      status: null,
+      aborted: false,
+      completed: false,
+    };
+    const ex: Exchange = { res, record, requestId: `req_fake${++sequence}`, timer: undefined, cut: false };
+    if (options.record !== false) requests.push(record);
+    inFlight++;
+    res.on('finish', () => (record.completed = true));
+    res.on('close', () => {
+      clearTimeout(ex.timer);
+      if (!record.completed && !ex.cut && !closing) record.aborted = true;
+      inFlight--;
+      wake();
+    });
+    if (record.method === 'GET') return route(ex, req);
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      if (chunks.length) record.body = parseObject(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+      route(ex, req);
+    });
+  });
+
+  function route(ex: Exchange, req: IncomingMessage): void {
+    const { method, path } = ex.record;
+    received++;
+    wake();
+    if (options.apiKey !== undefined && req.headers.authorization !== `Bearer ${options.apiKey}`) {
+      return sendJson(ex, 401, errorBody(401, { message: 'Incorrect API key provided.' }));
+    }
+    if (method === 'POST' && path === '/v1/chat/completions') return chat(ex);
+    if (method === 'POST' && path === '/v1/embeddings') return embeddings(ex);
+    if (method === 'GET' && path === '/v1/models') return sendJson(ex, 200, modelsJson);
+    if (method === 'GET' && path.startsWith('/v1/models/')) {
+      const id = decodeURIComponent(path.slice('/v1/models/'.length));
+      if (models.includes(id)) return sendJson(ex, 200, modelObject(id));
+      const message = `The model '${id}' does not exist`;
+      return sendJson(ex, 404, errorBody(404, { message, param: 'model', code: 'model_not_found' }));
+    }
+    const message = `Invalid URL (${method} ${path})`;
+    sendJson(ex, 404, errorBody(404, { message, type: 'invalid_request_error', code: null }));
+  }
+
+  function chat(ex: Exchange): void {
+    const body = ex.record.body;
+    const invalid = invalidChat(body);
+    if (invalid !== undefined) return sendJson(ex, 400, invalid);
+    const behaviour = next(ex);
+    if (misbehaved(ex, behaviour)) return;
+    const request = body as {
+      model: string;
+      messages: { role?: unknown; content?: unknown }[];
+      stream?: unknown;
+    };
+    const stream = request.stream === true;
+    const streamOptions = body!.stream_options as { include_usage?: unknown } | undefined;
+    let spec = (behaviour as { reply?: ReplySpec }).reply ?? DEFAULT_REPLY;
+    if (behaviour.kind === 'echo') {
+      spec = {
+        ...spec,
+        text: behaviour.source === 'body' ? JSON.stringify(body) : lastUserText(request.messages),
+      };
+    }
+    const frames = renderChat(spec, {
+      id: `chatcmpl-${ex.requestId.slice(4)}`,
+      created: Math.floor(ex.record.receivedAt / 1000),
+      model: request.model,
+      stream,
+      includeUsage: stream && streamOptions?.include_usage === true,
+      promptTokens: estimatePromptTokens(request.messages),
+    });
+    deliver(ex, stream ? SSE_TYPE : JSON_TYPE, frames, behaviour);
+  }
+
+  function embeddings(ex: Exchange): void {
+    const body = ex.record.body;
+    if (body === undefined) return sendJson(ex, 400, UNPARSEABLE);
+    const answer = renderEmbeddings(body, maxDimensions);
+    if (answer.status !== 200) return sendJson(ex, answer.status, answer.body);
+    const behaviour = next(ex);
+    if (misbehaved(ex, behaviour)) return;
+    deliver(ex, JSON_TYPE, [answer.body], behaviour);
+  }
+
+  function next(ex: Exchange): Behaviour {
+    const behaviour = queue.shift() ?? fallback;
+    ex.record.behaviour = behaviour.kind;
+    return behaviour;
+  }
+
+  // Longer than clients' idle timeouts (undici: 4 s), so the fake never closes a connection a client is reusing.
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}/v1`,
+    port,
+    requests,
+    script: (...steps) => void queue.push(...steps),
+    setDefault: (behaviour) => void (fallback = behaviour),
+    reset() {
+      requests.length = 0;
+      queue.length = 0;
+      received = 0;
+      fallback = options.default ?? OK;
+    },
+    waitForRequests: (count) => until(() => received >= count),
+    settled: () => until(() => inFlight === 0),
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        closing = true;
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}
+
+const UNPARSEABLE = errorBody(400, {
+  message: 'We could not parse the JSON body of your request. The OpenAI API expects a JSON payload.',
+});
+
+/** OpenAI's 400 for a chat request without a model or messages; undefined when the request is acceptable. */
+function invalidChat(body: Record<string, unknown> | undefined): string | undefined {
+  if (body === undefined) return UNPARSEABLE;
+  if (typeof body.model !== 'string' || body.model === '') {
+    return errorBody(400, { message: 'you must provide a model parameter' });
+  }
+  if (!Array.isArray(body.messages)) {
+    const message = "Missing required parameter: 'messages'.";
+    return errorBody(400, { message, param: 'messages', code: 'missing_required_parameter' });
+  }
+  if (body.messages.length === 0) {
+    const message =
+      "Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty array instead.";
+    return errorBody(400, { message, param: 'messages', code: 'empty_array' });
+  }
+  return undefined;
+}
+
+function parseObject(raw: Buffer): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(raw.toString('utf8'));
+    return value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}

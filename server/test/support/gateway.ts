@@ -1,0 +1,81 @@
+import { randomBytes } from 'node:crypto';
+import OpenAI from 'openai';
+import { createLogger, FileConfigSchema } from '../../src/core/index.ts';
+import { createAccounts } from '../../src/domains/accounts/index.ts';
+import { createGateway, type CompletedCall } from '../../src/gateway/index.ts';
+import { buildApp } from '../../src/http/index.ts';
+import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai-upstream.ts';
+import { bearer, register } from './app.ts';
+import { createTestDatabase } from './database.ts';
+
+export interface GatewayHarness {
+  url: string;
+  apiKey: string;
+  /** Two fake upstreams: `primary` and `backup`, the targets of alias `fast` in that order. */
+  primary: FakeOpenAI;
+  backup: FakeOpenAI;
+  calls: CompletedCall[];
+  client: OpenAI;
+  close(): Promise<void>;
+}
+
+/** A listening Fidus (real sockets: streaming needs them) in front of two fake OpenAI upstreams. */
+export async function startGatewayHarness(gateway: Record<string, number> = {}): Promise<GatewayHarness> {
+  const primary = await startFakeOpenAI();
+  const backup = await startFakeOpenAI();
+  const file = FileConfigSchema.parse({
+    providers: [
+      { id: 'primary', type: 'openai-compatible', baseURL: primary.url },
+      { id: 'backup', type: 'openai-compatible', baseURL: backup.url },
+    ],
+    models: [
+      {
+        alias: 'fast',
+        targets: [
+          { provider: 'primary', model: 'small-1' },
+          { provider: 'backup', model: 'small-2' },
+        ],
+      },
+      { alias: 'solo', targets: [{ provider: 'primary', model: 'small-1' }] },
+    ],
+    gateway: { retryBaseDelayMs: 5, retryMaxDelayMs: 20, ...gateway },
+  });
+  const calls: CompletedCall[] = [];
+  const database = await createTestDatabase();
+  const logger = createLogger(process.env['FIDUS_TEST_LOG_LEVEL'] ?? 'silent');
+  const accounts = await createAccounts({
+    db: database.db,
+    masterKey: randomBytes(32),
+    signup: 'open',
+    logger,
+  });
+  const gatewayInstance = createGateway({ file, env: {}, onCompleted: (call) => calls.push(call) });
+  const app = await buildApp({ db: database.db, logger, accounts, gateway: gatewayInstance });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address();
+  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  const owner = await register(app);
+  const key = await app.inject({
+    method: 'POST',
+    url: '/api/v1/api-keys',
+    headers: bearer(owner.accessToken),
+    payload: { name: 'gateway tests' },
+  });
+  const apiKey = key.json<{ key: string }>().key;
+  return {
+    url,
+    apiKey,
+    primary,
+    backup,
+    calls,
+    client: new OpenAI({ baseURL: `${url}/v1`, apiKey, maxRetries: 0 }),
+    close: async () => {
+      await app.close();
+      await gatewayInstance.close();
+      accounts.close();
+      await database.drop();
+      await primary.close();
+      await backup.close();
+    },
+  };
+}
