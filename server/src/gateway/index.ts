@@ -1,5 +1,9 @@
 import type { Registry } from 'prom-client';
 import type { FileConfig } from '../core/index.ts';
+import type { Database } from '../db/index.ts';
+import { toLogEntry } from './accounting.ts';
+import { createPriceBook } from './prices.ts';
+import { RequestLogWriter, usage, type UsageOptions, type UsageRow } from './request-log/index.ts';
 import { buildCatalog, type Catalog } from './catalog.ts';
 import { chatCompletion, type CallContext, type ChatOutcome, type CompletedCall } from './chat.ts';
 import { CircuitBreaker } from './circuit.ts';
@@ -10,21 +14,37 @@ import { Upstreams } from './upstream.ts';
 export type { Catalog, Provider, Target } from './catalog.ts';
 export type { CallContext, ChatOutcome, CompletedCall } from './chat.ts';
 export { ChatCompletionRequestSchema } from './schemas.ts';
+export { UsageQuery, UsageResponseSchema } from './request-log/index.ts';
+export type { UsageOptions, UsageRow } from './request-log/index.ts';
+export { usageRoutes } from './usage-routes.ts';
 export type { ChatCompletionRequest } from './schemas.ts';
 
 export interface GatewayOptions {
   file: FileConfig;
+  /** Where requests are logged (`llm_requests`); without it nothing is logged (tests of routing alone). */
+  db?: Database;
   env?: NodeJS.ProcessEnv;
   metrics?: Registry;
   /** Called once per finished request (after the last byte for streams), off the response path. */
   onCompleted?: (call: CompletedCall) => void;
+  /** Hears request-log flushes that failed (their rows are kept and retried) or rows the database refused. */
+  onLogError?: (error: unknown) => void;
 }
 
 /** The LLM gateway: OpenAI-wire routing with retries, fallbacks and circuit breaking, usable in-process. */
 export interface Gateway {
   catalog: Catalog;
   chatCompletion(request: ChatCompletionRequest, context: CallContext): Promise<ChatOutcome>;
+  /** Usage of one tenant from the request log. */
+  usage(tenantId: string, options: UsageOptions): Promise<UsageRow[]>;
+  /** Writes the request log's pending rows now. */
+  flushLog(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** Throws a ConfigError for what the gateway would refuse at start, before anything is opened. */
+export function checkGatewayConfig(file: FileConfig, env: NodeJS.ProcessEnv = process.env): void {
+  buildCatalog(file, env);
 }
 
 export function createGateway(options: GatewayOptions): Gateway {
@@ -33,14 +53,27 @@ export function createGateway(options: GatewayOptions): Gateway {
   const upstreams = new Upstreams(settings);
   const breaker = new CircuitBreaker(settings.circuitFailureThreshold, settings.circuitCoolDownMs);
   const observe = options.metrics ? gatewayMetrics(options.metrics) : undefined;
+  const prices = createPriceBook(options.file.prices);
+  const db = options.db;
+  const log = db ? new RequestLogWriter(db, { onError: (error) => options.onLogError?.(error) }) : undefined;
   const completed = (call: CompletedCall) => {
     observe?.(call);
+    log?.record(toLogEntry(call, prices));
     options.onCompleted?.(call);
   };
   return {
     catalog,
     chatCompletion: (request, context) =>
       chatCompletion({ catalog, settings, upstreams, breaker, completed }, request, context),
-    close: () => upstreams.close(),
+    usage: async (tenantId, query) => {
+      if (!db) return [];
+      await log?.flush();
+      return usage(db, tenantId, query);
+    },
+    flushLog: async () => log?.flush(),
+    close: async () => {
+      await upstreams.close();
+      await log?.close();
+    },
   };
 }

@@ -17,7 +17,7 @@ import { FidusError, hasRole, newId, type Logger, type RouteAccess, type TrustPr
 import type { Database } from '../db/index.ts';
 import type { Accounts } from '../domains/accounts/index.ts';
 import type { Registry } from 'prom-client';
-import type { Gateway } from '../gateway/index.ts';
+import { usageRoutes, type Gateway } from '../gateway/index.ts';
 import { registerMetrics } from './metrics.ts';
 import { openAiRoutes } from './openai-routes.ts';
 import { sendProblem, toFidusError } from './problem.ts';
@@ -182,6 +182,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         }
       });
       await api.register(deps.accounts.routes);
+      if (deps.gateway) await api.register(usageRoutes(deps.gateway));
     },
     { prefix: '/api/v1' },
   );

@@ -5,7 +5,7 @@ import { openDatabase, type Database } from '../db/index.ts';
 import { bootstrapInviteHours, createAccounts, type Accounts } from '../domains/accounts/index.ts';
 import { buildApp } from './app.ts';
 import { Registry } from 'prom-client';
-import { createGateway } from '../gateway/index.ts';
+import { checkGatewayConfig, createGateway } from '../gateway/index.ts';
 
 export const version: string = (
   JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -28,12 +28,16 @@ export async function createServer(
   const masterKey = resolveMasterKey(config);
   // The model catalog checks its configuration before anything is opened.
   const metrics = new Registry();
-  const gateway = createGateway({ file: config.file, metrics });
+  checkGatewayConfig(config.file);
   const db = await openDatabase(
     config.databaseUrl ? { url: config.databaseUrl } : { dataDir: config.dataDir },
-  ).catch(async (error: unknown) => {
-    await gateway.close();
-    throw error;
+  );
+  const gateway = createGateway({
+    file: config.file,
+    db,
+    metrics,
+    onLogError: (error) =>
+      logger.error({ err: error }, 'request log write failed; rows kept for the next try'),
   });
   try {
     await db.migrate();

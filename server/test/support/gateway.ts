@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import OpenAI from 'openai';
 import { createLogger, FileConfigSchema } from '../../src/core/index.ts';
 import { createAccounts } from '../../src/domains/accounts/index.ts';
-import { createGateway, type CompletedCall } from '../../src/gateway/index.ts';
+import type { FastifyInstance } from 'fastify';
+import { createGateway, type CompletedCall, type Gateway } from '../../src/gateway/index.ts';
 import { buildApp } from '../../src/http/index.ts';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai-upstream.ts';
 import { bearer, register } from './app.ts';
@@ -16,6 +17,9 @@ export interface GatewayHarness {
   backup: FakeOpenAI;
   calls: CompletedCall[];
   client: OpenAI;
+  gateway: Gateway;
+  app: FastifyInstance;
+  ownerToken: string;
   close(): Promise<void>;
 }
 
@@ -38,6 +42,7 @@ export async function startGatewayHarness(gateway: Record<string, number> = {}):
       },
       { alias: 'solo', targets: [{ provider: 'primary', model: 'small-1' }] },
     ],
+    prices: { 'primary/small-1': { input: 1, output: 2, cachedInput: 0.5 } },
     gateway: { retryBaseDelayMs: 5, retryMaxDelayMs: 20, ...gateway },
   });
   const calls: CompletedCall[] = [];
@@ -49,7 +54,12 @@ export async function startGatewayHarness(gateway: Record<string, number> = {}):
     signup: 'open',
     logger,
   });
-  const gatewayInstance = createGateway({ file, env: {}, onCompleted: (call) => calls.push(call) });
+  const gatewayInstance = createGateway({
+    file,
+    env: {},
+    db: database.db,
+    onCompleted: (call) => calls.push(call),
+  });
   const app = await buildApp({ db: database.db, logger, accounts, gateway: gatewayInstance });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
@@ -68,6 +78,9 @@ export async function startGatewayHarness(gateway: Record<string, number> = {}):
     primary,
     backup,
     calls,
+    gateway: gatewayInstance,
+    app,
+    ownerToken: owner.accessToken,
     client: new OpenAI({ baseURL: `${url}/v1`, apiKey, maxRetries: 0 }),
     close: async () => {
       await app.close();
