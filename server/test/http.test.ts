@@ -40,7 +40,9 @@ describe('operational endpoints', () => {
     expect((await app.inject('/healthz')).json()).toEqual({ status: 'ok' });
     const ready = await app.inject('/readyz');
     expect(ready.statusCode).toBe(200);
-    expect(ready.json()).toMatchObject({ status: 'ready', migrations: 2 });
+    const { expected } = await database.db.migrationStatus();
+    expect(expected).toBeGreaterThan(0);
+    expect(ready.json()).toEqual({ status: 'ready', migrations: expected });
   });
 
   it('exposes Prometheus metrics by route and status', async () => {

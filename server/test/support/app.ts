@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { createLogger, type Config, type TrustProxy } from '../../src/core/index.ts';
+import { createLogger, FileConfigSchema, type Config, type TrustProxy } from '../../src/core/index.ts';
+import { createGateway } from '../../src/gateway/index.ts';
 import { createAccounts, type Accounts } from '../../src/domains/accounts/index.ts';
 import { buildApp } from '../../src/http/index.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
@@ -29,7 +30,15 @@ export async function createTestApp(
     signup: options.signup ?? 'first-user',
     logger,
   });
-  const app = await buildApp({ db: database.db, logger, accounts, trustProxy: options.trustProxy ?? false });
+  // No providers configured: the gateway's routes exist (and get fuzzed), its upstream is an Ollama nobody runs.
+  const gateway = createGateway({ file: FileConfigSchema.parse({}), env: {}, db: database.db });
+  const app = await buildApp({
+    db: database.db,
+    logger,
+    accounts,
+    gateway,
+    trustProxy: options.trustProxy ?? false,
+  });
   await app.ready();
   return {
     app,
@@ -37,6 +46,7 @@ export async function createTestApp(
     database,
     close: async () => {
       await app.close();
+      await gateway.close();
       accounts.close();
       await database.drop();
     },
