@@ -221,3 +221,52 @@ describe('errors in OpenAI’s shape', () => {
     expect(h.backup.requests).toHaveLength(0);
   });
 });
+
+describe('bad input to /v1', () => {
+  const post = (body: string | Buffer, contentType = 'application/json', auth = true) =>
+    fetch(`${h.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': contentType, ...(auth ? { authorization: `Bearer ${h.apiKey}` } : {}) },
+      body,
+    });
+
+  it.each([
+    ['{"model": "fast", "messages": [', 'application/json', 400, 'invalid_json'],
+    [
+      '{"model": 5, "messages": [{"role": "user", "content": "x"}]}',
+      'application/json',
+      400,
+      'validation_failed',
+    ],
+    ['{"model": "fast", "messages": "hello"}', 'application/json', 400, 'validation_failed'],
+    [
+      '{"model": "fast", "messages": [{"role": "user", "content": "a\\u0000b"}]}',
+      'application/json',
+      400,
+      'validation_failed',
+    ],
+    ['model=fast', 'application/x-www-form-urlencoded', 415, 'unsupported_media_type'],
+    ['hello', 'text/plain', 415, 'unsupported_media_type'],
+  ])('answers %s (%s) with %i %s in OpenAI’s error shape', async (body, contentType, status, code) => {
+    const response = await post(body, contentType);
+    expect(response.status).toBe(status);
+    const json = (await response.json()) as { error: { code: string; message: string; type: string } };
+    expect(json.error.code).toBe(code);
+    expect(json.error.type).toBe('invalid_request_error');
+    expect(json.error.message).not.toMatch(/\/server\/src\//);
+  });
+
+  it('refuses a body over 20 MiB with 413', async () => {
+    const huge = Buffer.alloc(21 * 1024 * 1024, 'a');
+    const response = await post(huge);
+    expect(response.status).toBe(413);
+  });
+
+  it('keeps unknown fields and passes them upstream', async () => {
+    const response = await post(
+      JSON.stringify({ model: 'fast', messages, vendor_extension: { keep: true }, seed: 7 }),
+    );
+    expect(response.status).toBe(200);
+    expect(h.primary.requests.at(-1)!.body).toMatchObject({ vendor_extension: { keep: true }, seed: 7 });
+  });
+});
