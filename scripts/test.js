@@ -5,7 +5,9 @@
 //   postgres  when DATABASE_URL is set, or CI=true (default postgres://postgres@127.0.0.1:5432/test).
 //             Tests see FIDUS_TEST_LANE=postgres and FIDUS_TEST_DATABASE_URL. An unreachable server skips
 //             the lane locally and fails it in CI (after trying to start the local cluster).
-//   redis     reserved: no suites yet.
+//   redis     inside the postgres lane: with REDIS_URL set, or CI=true (default redis://127.0.0.1:6379), the
+//             suites that need Redis (limits, later queues) get FIDUS_TEST_REDIS_URL; an unreachable Redis skips
+//             them locally and fails the run in CI (after trying to start a local redis-server).
 //
 // Every lane runs in a child process with a JSON report; the last line printed is `N passed, N failed`,
 // and the exit code is 0 only if nothing failed.
@@ -24,8 +26,10 @@ const extraArgs = process.argv.slice(2);
 const isCI = process.env.CI === 'true' || process.env.CI === '1';
 const DEFAULT_CI_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test';
 const PG_START_TIMEOUT_MS = 30_000;
+const DEFAULT_CI_REDIS_URL = 'redis://127.0.0.1:6379';
 /** @type {import('node:child_process').ChildProcess | undefined} */
 let running;
+let redisNote = 'skipped (the postgres lane did not run)';
 
 /** Variables that pick a backend: no lane inherits them; each lane sets what it needs. */
 const BACKEND_VARS = ['DATABASE_URL', 'REDIS_URL', 'FIDUS_TEST_DATABASE_URL', 'FIDUS_TEST_REDIS_URL'];
@@ -213,7 +217,70 @@ async function postgresLane() {
     console.log(`postgres lane: skipped — ${reason}`);
     return { lane: 'postgres', status: 'skipped', reason, passed: 0, failed: 0, skipped: 0, notes: [] };
   }
-  return runVitest('postgres', laneEnv({ FIDUS_TEST_LANE: 'postgres', FIDUS_TEST_DATABASE_URL: url }));
+  const redis = await redisForLane();
+  if (redis.failed) {
+    return {
+      lane: 'postgres',
+      status: 'failed',
+      reason: redis.reason,
+      passed: 0,
+      failed: 1,
+      skipped: 0,
+      notes: [],
+    };
+  }
+  const env = { FIDUS_TEST_LANE: 'postgres', FIDUS_TEST_DATABASE_URL: url };
+  return runVitest('postgres', laneEnv(redis.url ? { ...env, FIDUS_TEST_REDIS_URL: redis.url } : env));
+}
+
+/** Answers PING within 3 s? */
+async function probeRedis(url) {
+  const { Redis } = await import('ioredis');
+  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 3_000 });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    return (await client.ping()) === 'PONG' ? { ok: true } : { ok: false, reason: 'no PONG' };
+  } catch (error) {
+    return { ok: false, reason: describeError(error) };
+  } finally {
+    client.disconnect();
+  }
+}
+
+/** The Redis the postgres lane's Redis suites use, if any; in CI it must be there. */
+async function redisForLane() {
+  if (!process.env.REDIS_URL && !isCI) {
+    console.log('redis: REDIS_URL not set — the suites that need Redis are skipped');
+    redisNote = 'skipped (REDIS_URL not set)';
+    return {};
+  }
+  const url = process.env.REDIS_URL || DEFAULT_CI_REDIS_URL;
+  let probe = await probeRedis(url);
+  if (!probe.ok && isCI) {
+    console.log(`redis: ${redact(url)} unreachable (${probe.reason}); starting a local redis-server`);
+    spawnSync(
+      'redis-server',
+      ['--daemonize', 'yes', '--bind', '127.0.0.1', '--port', '6379', '--save', '', '--appendonly', 'no'],
+      { stdio: 'inherit' },
+    );
+    for (let i = 0; i < 15 && !probe.ok; i++) {
+      await sleep(1_000);
+      probe = await probeRedis(url);
+    }
+  }
+  if (!probe.ok) {
+    const reason = `Redis ${redact(url)} unreachable: ${probe.reason}`;
+    if (isCI) {
+      console.error(`redis: FAILED — ${reason}`);
+      return { failed: true, reason };
+    }
+    console.log(`redis: ${reason} — the suites that need Redis are skipped`);
+    redisNote = `skipped (${reason})`;
+    return {};
+  }
+  redisNote = `ran inside the postgres lane with ${redact(url)}`;
+  return { url };
 }
 
 function redact(url) {
@@ -259,20 +326,8 @@ if (!interrupted && (process.env.DATABASE_URL || isCI)) {
   });
 }
 
-if (!interrupted) {
-  console.log('\nredis lane: no suites yet');
-  results.push({
-    lane: 'redis',
-    status: 'skipped',
-    reason: 'no suites yet',
-    passed: 0,
-    failed: 0,
-    skipped: 0,
-    notes: [],
-  });
-}
-
 console.log('\n── summary');
+console.log(`redis     ${redisNote}`);
 for (const r of results) {
   const name = r.lane.padEnd(9);
   if (r.status !== 'ran') {

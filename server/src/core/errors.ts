@@ -18,6 +18,7 @@ export const errorStatus = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,
+  budget_exceeded: 429,
   internal: 500,
   upstream_error: 502,
   unavailable: 503,

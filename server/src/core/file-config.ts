@@ -63,6 +63,21 @@ const GatewaySettingsSchema = z.strictObject({
   circuitCoolDownMs: milliseconds(3_600_000).default(30_000),
 });
 
+const LimitsSchema = z.strictObject({
+  requestsPerMinute: z.number().int().positive().optional(),
+  tokensPerMinute: z.number().int().positive().optional(),
+  monthlyBudgetUsd: z.number().nonnegative().finite().optional(),
+});
+
+const LimitsConfigSchema = z.strictObject({
+  /** What every tenant may use, all its keys together. */
+  tenant: LimitsSchema.optional(),
+  /** What each API key may use. */
+  apiKey: LimitsSchema.optional(),
+  /** Output tokens reserved for a request that sets no max_tokens, to bound its worst-case cost. */
+  reserveOutputTokens: z.number().int().positive().default(4096),
+});
+
 export const FileConfigSchema = z.strictObject({
   $schema: z.string().optional(),
   providers: z.array(ProviderConfigSchema).optional(),
@@ -70,6 +85,7 @@ export const FileConfigSchema = z.strictObject({
   defaultModel: z.string().min(1).optional(),
   prices: z.record(z.string(), PriceSchema).optional(),
   gateway: GatewaySettingsSchema.default(GatewaySettingsSchema.parse({})),
+  limits: LimitsConfigSchema.optional(),
 });
 
 export type FileConfig = z.infer<typeof FileConfigSchema>;
@@ -77,3 +93,4 @@ export type ProviderConfig = z.infer<typeof ProviderConfigSchema>;
 export type ModelAliasConfig = z.infer<typeof ModelAliasSchema>;
 export type GatewaySettings = z.infer<typeof GatewaySettingsSchema>;
 export type PriceConfig = z.infer<typeof PriceSchema>;
+export type LimitsConfig = z.infer<typeof LimitsConfigSchema>;

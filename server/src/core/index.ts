@@ -4,6 +4,7 @@ export { FileConfigSchema, PriceSchema, providerTypes } from './file-config.ts';
 export type {
   FileConfig,
   GatewaySettings,
+  LimitsConfig,
   ModelAliasConfig,
   PriceConfig,
   ProviderConfig,

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { FidusError, type GatewaySettings } from '../core/index.ts';
 import type { Catalog, Target } from './catalog.ts';
 import type { CircuitBreaker } from './circuit.ts';
+import type { Limiter, Reservation } from './limits/index.ts';
 import type { ChatCompletionRequest } from './schemas.ts';
 import { isDoneEvent, SseSplitter, usageOfEvent, type OpenAiUsage } from './sse.ts';
 import { describeThrown, parseRetryAfter, type AttemptFailure, type Upstreams } from './upstream.ts';
@@ -32,6 +33,8 @@ export interface CompletedCall {
   latencyMs: number;
   /** Time spent waiting on upstreams (headers and body), the part of latency that is not Fidus's. */
   upstreamMs: number;
+  /** The request's hold on its limits, to settle with what it used. */
+  reservation: Reservation | undefined;
 }
 
 export type ChatOutcome =
@@ -43,6 +46,7 @@ export interface ChatDeps {
   settings: GatewaySettings;
   upstreams: Upstreams;
   breaker: CircuitBreaker;
+  limiter: Limiter | undefined;
   completed: (call: CompletedCall) => void;
 }
 
@@ -113,6 +117,7 @@ export async function chatCompletion(
   let upstreamMs = 0;
   let lastFailure: AttemptFailure | undefined;
   let lastTarget: Target | null = null;
+  let reservation: Reservation | undefined;
 
   const finish = (partial: Partial<CompletedCall> & Pick<CompletedCall, 'status' | 'httpStatus'>) =>
     deps.completed({
@@ -128,8 +133,16 @@ export async function chatCompletion(
       ttftMs: null,
       latencyMs: performance.now() - started,
       upstreamMs,
+      reservation,
       ...partial,
     });
+
+  try {
+    reservation = await deps.limiter?.reserve(context, targets, request);
+  } catch (error) {
+    finish({ status: 'error', httpStatus: 429, errorCode: FidusError.from(error).code });
+    throw error;
+  }
 
   for (const target of deps.breaker.order(targets, keyOf)) {
     fallbacks += 1;

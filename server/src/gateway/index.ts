@@ -2,8 +2,15 @@ import type { Registry } from 'prom-client';
 import type { FileConfig } from '../core/index.ts';
 import type { Database } from '../db/index.ts';
 import { toLogEntry } from './accounting.ts';
-import { createPriceBook } from './prices.ts';
-import { RequestLogWriter, usage, type UsageOptions, type UsageRow } from './request-log/index.ts';
+import { Limiter, MemoryCounters, RedisCounters, type SpendBaseline } from './limits/index.ts';
+import { createPriceBook, type PriceBook } from './prices.ts';
+import {
+  RequestLogWriter,
+  spentSince,
+  usage,
+  type UsageOptions,
+  type UsageRow,
+} from './request-log/index.ts';
 import { buildCatalog, type Catalog } from './catalog.ts';
 import { chatCompletion, type CallContext, type ChatOutcome, type CompletedCall } from './chat.ts';
 import { CircuitBreaker } from './circuit.ts';
@@ -21,6 +28,8 @@ export type { ChatCompletionRequest } from './schemas.ts';
 
 export interface GatewayOptions {
   file: FileConfig;
+  /** With it, rate limits and budgets are counted in Redis and hold across processes; else in memory. */
+  redisUrl?: string | undefined;
   /** Where requests are logged (`llm_requests`); without it nothing is logged (tests of routing alone). */
   db?: Database;
   env?: NodeJS.ProcessEnv;
@@ -37,9 +46,20 @@ export interface Gateway {
   chatCompletion(request: ChatCompletionRequest, context: CallContext): Promise<ChatOutcome>;
   /** Usage of one tenant from the request log. */
   usage(tenantId: string, options: UsageOptions): Promise<UsageRow[]>;
+  /** This month's counted spend of `tenant:<id>` or `key:<id>` (undefined: no budget counted yet). */
+  monthlySpend(scopeKey: string): Promise<number | undefined>;
   /** Writes the request log's pending rows now. */
   flushLog(): Promise<void>;
   close(): Promise<void>;
+}
+
+function createLimiter(options: GatewayOptions, prices: PriceBook): Limiter {
+  const db = options.db;
+  const baseline: SpendBaseline = db ? (scope, since) => spentSince(db, scope, since) : async () => 0;
+  const counters = options.redisUrl
+    ? new RedisCounters(options.redisUrl, baseline)
+    : new MemoryCounters(baseline);
+  return new Limiter(options.file.limits, counters, prices, (error) => options.onLogError?.(error));
 }
 
 /** Throws a ConfigError for what the gateway would refuse at start, before anything is opened. */
@@ -56,24 +76,32 @@ export function createGateway(options: GatewayOptions): Gateway {
   const prices = createPriceBook(options.file.prices);
   const db = options.db;
   const log = db ? new RequestLogWriter(db, { onError: (error) => options.onLogError?.(error) }) : undefined;
+  const limiter = options.file.limits ? createLimiter(options, prices) : undefined;
   const completed = (call: CompletedCall) => {
     observe?.(call);
-    log?.record(toLogEntry(call, prices));
+    const entry = toLogEntry(call, prices);
+    log?.record(entry);
+    call.reservation?.settle({
+      tokens: (entry.inputTokens ?? 0) + (entry.outputTokens ?? 0),
+      costUsd: entry.costUsd ?? 0,
+    });
     options.onCompleted?.(call);
   };
   return {
     catalog,
     chatCompletion: (request, context) =>
-      chatCompletion({ catalog, settings, upstreams, breaker, completed }, request, context),
+      chatCompletion({ catalog, settings, upstreams, breaker, limiter, completed }, request, context),
     usage: async (tenantId, query) => {
       if (!db) return [];
       await log?.flush();
       return usage(db, tenantId, query);
     },
     flushLog: async () => log?.flush(),
+    monthlySpend: async (scopeKey) => limiter?.spent(scopeKey),
     close: async () => {
       await upstreams.close();
       await log?.close();
+      await limiter?.close();
     },
   };
 }

@@ -35,6 +35,7 @@ export async function createServer(
   const gateway = createGateway({
     file: config.file,
     db,
+    redisUrl: config.redisUrl,
     metrics,
     onLogError: (error) =>
       logger.error({ err: error }, 'request log write failed; rows kept for the next try'),

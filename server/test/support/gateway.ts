@@ -20,11 +20,15 @@ export interface GatewayHarness {
   gateway: Gateway;
   app: FastifyInstance;
   ownerToken: string;
+  tenantId: string;
   close(): Promise<void>;
 }
 
 /** A listening Fidus (real sockets: streaming needs them) in front of two fake OpenAI upstreams. */
-export async function startGatewayHarness(gateway: Record<string, number> = {}): Promise<GatewayHarness> {
+export async function startGatewayHarness(
+  gateway: Record<string, number> = {},
+  extra: { limits?: unknown; redisUrl?: string } = {},
+): Promise<GatewayHarness> {
   const primary = await startFakeOpenAI();
   const backup = await startFakeOpenAI();
   const file = FileConfigSchema.parse({
@@ -44,6 +48,7 @@ export async function startGatewayHarness(gateway: Record<string, number> = {}):
     ],
     prices: { 'primary/small-1': { input: 1, output: 2, cachedInput: 0.5 } },
     gateway: { retryBaseDelayMs: 5, retryMaxDelayMs: 20, ...gateway },
+    ...(extra.limits ? { limits: extra.limits } : {}),
   });
   const calls: CompletedCall[] = [];
   const database = await createTestDatabase();
@@ -81,6 +86,7 @@ export async function startGatewayHarness(gateway: Record<string, number> = {}):
     gateway: gatewayInstance,
     app,
     ownerToken: owner.accessToken,
+    tenantId: owner.tenant.id,
     client: new OpenAI({ baseURL: `${url}/v1`, apiKey, maxRetries: 0 }),
     close: async () => {
       await app.close();

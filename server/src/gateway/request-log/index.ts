@@ -11,6 +11,7 @@ export {
   UsageRowSchema,
   defaultUsageSpanDays,
   maxUsageSpanDays,
+  spentSince,
   usage,
 } from './usage.ts';
 export type { UsageGroupBy, UsageOptions, UsageQueryInput, UsageResponse, UsageRow } from './usage.ts';

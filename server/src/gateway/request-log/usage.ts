@@ -183,3 +183,16 @@ export async function usage(db: Database, tenantId: string, options: UsageOption
     avgTtftMs: row.avgTtftMs === null ? null : Number(row.avgTtftMs),
   }));
 }
+
+/** What a tenant (`tenant:<id>`) or an API key (`key:<id>`) has spent since `since`, from the log. */
+export async function spentSince(db: Database, scopeKey: string, since: Date): Promise<number> {
+  const [kind, id] = scopeKey.split(':') as [string, string];
+  const column = kind === 'key' ? sql`api_key_id` : sql`tenant_id`;
+  const [row] = await db.system((tx) =>
+    queryRows<{ usd: string | number | null }>(
+      tx,
+      sql`select coalesce(sum(cost_usd), 0) as usd from llm_requests where ${column} = ${id} and created_at >= ${since.toISOString()}`,
+    ),
+  );
+  return Number(row?.usd ?? 0);
+}
