@@ -55,6 +55,10 @@ describe('request log and usage', () => {
     });
     // Per request: 800 uncached × $1 + 200 cached × $0.50 + 500 output × $2, per million tokens.
     expect(row.costUsd).toBeCloseTo(2 * 0.0019, 12);
+    const metrics = (await h.app.inject('/metrics')).body;
+    expect(metrics).toMatch(/fidus_llm_requests_total\{provider="primary",model="small-1",status="ok"\} 2/);
+    expect(metrics).toMatch(/fidus_llm_cost_usd_total 0\.0038/);
+    expect(metrics).toMatch(/fidus_llm_tokens_total\{direction="output"\} 1000/);
   });
 
   it('logs a request whose every target failed, with no cost', async () => {

@@ -78,8 +78,8 @@ export function createGateway(options: GatewayOptions): Gateway {
   const log = db ? new RequestLogWriter(db, { onError: (error) => options.onLogError?.(error) }) : undefined;
   const limiter = options.file.limits ? createLimiter(options, prices) : undefined;
   const completed = (call: CompletedCall) => {
-    observe?.(call);
     const entry = toLogEntry(call, prices);
+    observe?.(call, entry.costUsd);
     log?.record(entry);
     call.reservation?.settle({
       tokens: (entry.inputTokens ?? 0) + (entry.outputTokens ?? 0),

@@ -2,7 +2,7 @@ import { Counter, Histogram, type Registry } from 'prom-client';
 import type { CompletedCall } from './chat.ts';
 
 /** The gateway's Prometheus series; labels stay bounded (configured providers and models, closed statuses). */
-export function gatewayMetrics(registry: Registry): (call: CompletedCall) => void {
+export function gatewayMetrics(registry: Registry): (call: CompletedCall, costUsd: number | null) => void {
   const requests = new Counter({
     name: 'fidus_llm_requests_total',
     help: 'Gateway requests by target and outcome',
@@ -22,6 +22,11 @@ export function gatewayMetrics(registry: Registry): (call: CompletedCall) => voi
     labelNames: ['direction'] as const,
     registers: [registry],
   });
+  const cost = new Counter({
+    name: 'fidus_llm_cost_usd_total',
+    help: 'Cost of gateway requests in USD, where the price is known',
+    registers: [registry],
+  });
   const retries = new Counter({
     name: 'fidus_llm_retries_total',
     help: 'Retried attempts',
@@ -32,7 +37,7 @@ export function gatewayMetrics(registry: Registry): (call: CompletedCall) => voi
     help: 'Moves to the next target of an alias',
     registers: [registry],
   });
-  return (call) => {
+  return (call, costUsd) => {
     const provider = call.target?.provider.id ?? 'none';
     const model = call.target?.model ?? 'none';
     requests.inc({ provider, model, status: call.status });
@@ -41,6 +46,7 @@ export function gatewayMetrics(registry: Registry): (call: CompletedCall) => voi
       tokens.inc({ direction: 'input' }, call.usage.prompt_tokens ?? 0);
       tokens.inc({ direction: 'output' }, call.usage.completion_tokens ?? 0);
     }
+    if (costUsd) cost.inc(costUsd);
     if (call.retries > 0) retries.inc(call.retries);
     if (call.fallbacks > 0) fallbacks.inc(call.fallbacks);
   };

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import OpenAI from 'openai';
+import { Registry } from 'prom-client';
 import { createLogger, FileConfigSchema } from '../../src/core/index.ts';
 import { createAccounts } from '../../src/domains/accounts/index.ts';
 import type { FastifyInstance } from 'fastify';
@@ -59,13 +60,16 @@ export async function startGatewayHarness(
     signup: 'open',
     logger,
   });
+  const metrics = new Registry();
   const gatewayInstance = createGateway({
     file,
     env: {},
     db: database.db,
+    redisUrl: extra.redisUrl,
+    metrics,
     onCompleted: (call) => calls.push(call),
   });
-  const app = await buildApp({ db: database.db, logger, accounts, gateway: gatewayInstance });
+  const app = await buildApp({ db: database.db, logger, accounts, gateway: gatewayInstance, metrics });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
