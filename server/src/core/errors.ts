@@ -12,7 +12,6 @@ export const errorStatus = {
   signup_closed: 403,
   not_found: 404,
   model_not_found: 404,
-  method_not_allowed: 405,
   conflict: 409,
   last_owner: 409,
   payload_too_large: 413,
