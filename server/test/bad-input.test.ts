@@ -1210,7 +1210,7 @@ describe('bad input', () => {
               method,
               url: urlOf(endpoint),
               headers: caller.headers,
-              expect: { status: [404, 405], code: ['not_found', 'method_not_allowed'] },
+              expect: { status: [404], code: ['not_found'] },
             });
           }
         }
