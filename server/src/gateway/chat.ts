@@ -38,8 +38,9 @@ export interface CompletedCall {
 }
 
 export type ChatOutcome =
-  | { kind: 'json'; status: number; body: Buffer; target: Target; overheadMs: number }
-  | { kind: 'stream'; target: Target; events: AsyncGenerator<string, void, undefined>; overheadMs: number };
+  /** `upstreamMs`: time spent waiting on upstreams before the answer (or its first byte) was there. */
+  | { kind: 'json'; status: number; body: Buffer; target: Target; upstreamMs: number }
+  | { kind: 'stream'; target: Target; events: AsyncGenerator<string, void, undefined>; upstreamMs: number };
 
 export interface ChatDeps {
   catalog: Catalog;
@@ -84,6 +85,30 @@ function describe(failure: AttemptFailure | undefined): string {
   if (!failure) return 'no target was tried';
   if (failure.kind === 'status') return `HTTP ${failure.status}: ${failure.message}`;
   return `${failure.kind}: ${failure.message}`;
+}
+
+/**
+ * One attempt's abort signal: the client leaving or the total timeout, whichever comes first. Released when the
+ * attempt is over, so that nothing outlives it (AbortSignal.any with AbortSignal.timeout would keep every request's
+ * signals alive until the timeout fires).
+ */
+function attemptSignal(client: AbortSignal, timeoutMs: number): { signal: AbortSignal; release: () => void } {
+  const controller = new AbortController();
+  const onClientAbort = () => controller.abort(client.reason);
+  if (client.aborted) onClientAbort();
+  else client.addEventListener('abort', onClientAbort, { once: true });
+  const timer = setTimeout(
+    () => controller.abort(new DOMException('The upstream request took too long', 'TimeoutError')),
+    timeoutMs,
+  );
+  timer.unref();
+  return {
+    signal: controller.signal,
+    release: () => {
+      clearTimeout(timer);
+      client.removeEventListener('abort', onClientAbort);
+    },
+  };
 }
 
 /** Exponential backoff with full jitter, or the upstream's Retry-After when it gives one. */
@@ -164,7 +189,9 @@ export async function chatCompletion(
       }
       attempts += 1;
       if (attempt > 1) retries += 1;
-      const signal = AbortSignal.any([context.signal, AbortSignal.timeout(settings.totalTimeoutMs)]);
+      const attemptAbort = attemptSignal(context.signal, settings.totalTimeoutMs);
+      const signal = attemptAbort.signal;
+      let streaming = false;
       const sentAt = performance.now();
       try {
         const response = await deps.upstreams.post(target, '/chat/completions', body, stream, signal);
@@ -173,7 +200,7 @@ export async function chatCompletion(
           upstreamMs += performance.now() - sentAt;
           if (clientFault.has(response.status)) {
             finish({ status: 'error', httpStatus: response.status, errorCode: 'upstream_rejected_request' });
-            return { kind: 'json', status: response.status, body: errorBody, target, overheadMs: 0 };
+            return { kind: 'json', status: response.status, body: errorBody, target, upstreamMs };
           }
           lastFailure = {
             kind: 'status',
@@ -200,7 +227,7 @@ export async function chatCompletion(
           }
           const latencyMs = performance.now() - started;
           finish({ status: 'ok', httpStatus: 200, usage, ttftMs: latencyMs });
-          return { kind: 'json', status: 200, body: answer, target, overheadMs: latencyMs - upstreamMs };
+          return { kind: 'json', status: 200, body: answer, target, upstreamMs };
         }
         const iterator = (response.body as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
         const first = await iterator.next();
@@ -211,12 +238,15 @@ export async function chatCompletion(
             code: 'EMPTY',
           });
         deps.breaker.success(keyOf(target));
-        const overheadMs = firstAt - started - upstreamMs;
+        streaming = true;
         return {
           kind: 'stream',
           target,
-          overheadMs,
-          events: relay(first.value, iterator, firstAt - started, clientWantsUsage, context, finish),
+          upstreamMs,
+          events: relay(first.value, iterator, firstAt - started, clientWantsUsage, context, (partial) => {
+            attemptAbort.release();
+            finish(partial);
+          }),
         };
       } catch (error) {
         upstreamMs += performance.now() - sentAt;
@@ -229,6 +259,9 @@ export async function chatCompletion(
         if (attempt === settings.maxAttempts) break;
         const delay = retryDelay(settings, attempt, undefined) ?? 0;
         await sleep(delay, undefined, { signal: context.signal }).catch(() => {});
+      } finally {
+        // A stream keeps its attempt's signal until the stream ends (the relay releases it).
+        if (!streaming) attemptAbort.release();
       }
     }
   }

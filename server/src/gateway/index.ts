@@ -75,7 +75,13 @@ export function createGateway(options: GatewayOptions): Gateway {
   const observe = options.metrics ? gatewayMetrics(options.metrics) : undefined;
   const prices = createPriceBook(options.file.prices);
   const db = options.db;
-  const log = db ? new RequestLogWriter(db, { onError: (error) => options.onLogError?.(error) }) : undefined;
+  // An embedded (PGlite) insert blocks the event loop while it runs: small batches keep that pause short.
+  const log = db
+    ? new RequestLogWriter(db, {
+        maxBatch: db.kind === 'pglite' ? 50 : 200,
+        onError: (error) => options.onLogError?.(error),
+      })
+    : undefined;
   const limiter = options.file.limits ? createLimiter(options, prices) : undefined;
   const completed = (call: CompletedCall) => {
     const entry = toLogEntry(call, prices);

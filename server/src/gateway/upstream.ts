@@ -39,6 +39,7 @@ export function parseRetryAfter(value: string | string[] | undefined, now = Date
 export class Upstreams {
   readonly #agent: Agent;
   readonly #settings: GatewaySettings;
+  readonly #urls = new Map<string, { origin: string; path: string }>();
 
   constructor(settings: GatewaySettings) {
     this.#settings = settings;
@@ -64,11 +65,11 @@ export class Upstreams {
       ...provider.headers,
     };
     if (provider.apiKey) headers['authorization'] = `Bearer ${provider.apiKey}`;
-    const url = new URL(`${provider.baseURL}${path}`);
+    const url = this.#urlOf(provider.baseURL, path);
     return this.#agent
       .request({
         origin: url.origin,
-        path: url.pathname + url.search,
+        path: url.path,
         method: 'POST',
         headers,
         body,
@@ -82,5 +83,17 @@ export class Upstreams {
 
   close(): Promise<void> {
     return this.#agent.close();
+  }
+
+  /** Parsing a URL per request shows up in profiles: each provider's few endpoints are parsed once. */
+  #urlOf(baseURL: string, path: string): { origin: string; path: string } {
+    const key = baseURL + path;
+    let url = this.#urls.get(key);
+    if (!url) {
+      const parsed = new URL(key);
+      url = { origin: parsed.origin, path: parsed.pathname + parsed.search };
+      this.#urls.set(key, url);
+    }
+    return url;
   }
 }

@@ -337,6 +337,8 @@ export class RequestLogWriter {
       } finally {
         this.#inFlight = 0;
       }
+      // PGlite runs an insert on this thread: let waiting requests through between batches.
+      if (this.#buffer.size > 0) await new Promise((resolve) => setImmediate(resolve));
     }
   }
 
