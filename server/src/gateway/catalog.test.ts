@@ -9,7 +9,15 @@ describe('buildCatalog', () => {
     const bare = buildCatalog(file({}), {});
     expect([...bare.providers.keys()]).toEqual(['ollama']);
     expect(bare.providers.get('ollama')).toMatchObject({ baseURL: 'http://127.0.0.1:11434/v1', local: true });
-    const withKeys = buildCatalog(file({}), { OPENAI_API_KEY: 'sk-1', OLLAMA_BASE_URL: 'http://gpu:11434/' });
+    const withKeys = buildCatalog(file({}), {
+      OPENAI_API_KEY: 'sk-1',
+      ANTHROPIC_API_KEY: 'sk-ant-1',
+      OLLAMA_BASE_URL: 'http://gpu:11434/',
+    });
+    expect(withKeys.providers.get('anthropic')).toMatchObject({
+      baseURL: 'https://api.anthropic.com/v1',
+      apiKey: 'sk-ant-1',
+    });
     expect(withKeys.providers.get('openai')).toMatchObject({ apiKey: 'sk-1', local: false });
     expect(withKeys.providers.get('ollama')).toMatchObject({ baseURL: 'http://gpu:11434/v1', local: false });
   });
@@ -43,7 +51,8 @@ describe('buildCatalog', () => {
       { providers: [{ id: 'a', type: 'openai', apiKey: 'env:MISSING_KEY' }] },
       /refers to MISSING_KEY, which is not set/,
     ],
-    [{ providers: [{ id: 'c', type: 'anthropic' }] }, /provider type "anthropic" is not available yet/],
+    [{ providers: [{ id: 'g', type: 'google' }] }, /provider type "google" is not available yet/],
+    [{ providers: [{ id: 'c', type: 'anthropic' }] }, /apiKey is required for anthropic/],
     [{ providers: [{ id: 'x', type: 'openai-compatible' }] }, /baseURL is required/],
     [
       {

@@ -6,12 +6,13 @@ import {
   type ProviderConfig,
 } from '../core/index.ts';
 
-/** The wire formats Fidus speaks to upstreams today. Anthropic and Google need protocol translation (planned). */
-const openAiWire = new Set(['openai', 'openrouter', 'ollama', 'openai-compatible']);
+/** Providers Fidus can reach today: OpenAI's wire format, and Anthropic through translation. Google is planned. */
+const supported = new Set(['openai', 'openrouter', 'ollama', 'openai-compatible', 'anthropic']);
 
 const defaultBaseUrls: Record<string, string | undefined> = {
   openai: 'https://api.openai.com/v1',
   openrouter: 'https://openrouter.ai/api/v1',
+  anthropic: 'https://api.anthropic.com/v1',
 };
 
 export interface Provider {
@@ -55,11 +56,13 @@ function resolveSecret(value: string | undefined, where: string, env: NodeJS.Pro
 
 function toProvider(config: ProviderConfig, index: number, env: NodeJS.ProcessEnv): Provider {
   const where = `providers[${index}] (${config.id})`;
-  if (!openAiWire.has(config.type)) {
+  if (!supported.has(config.type)) {
     throw new ConfigError(
-      `${where}: provider type "${config.type}" is not available yet; use openai, openrouter, ollama or openai-compatible`,
+      `${where}: provider type "${config.type}" is not available yet; use openai, anthropic, openrouter, ollama or openai-compatible`,
     );
   }
+  if (config.type === 'anthropic' && !config.apiKey)
+    throw new ConfigError(`${where}.apiKey is required for anthropic`);
   const ollamaBase = `${(env['OLLAMA_BASE_URL'] ?? 'http://127.0.0.1:11434').replace(/\/+$/, '')}/v1`;
   const baseURL = config.baseURL ?? (config.type === 'ollama' ? ollamaBase : defaultBaseUrls[config.type]);
   if (!baseURL) throw new ConfigError(`${where}.baseURL is required for type ${config.type}`);
@@ -82,6 +85,9 @@ function toProvider(config: ProviderConfig, index: number, env: NodeJS.ProcessEn
 function defaultProviders(env: NodeJS.ProcessEnv): ProviderConfig[] {
   const providers: ProviderConfig[] = [{ id: 'ollama', type: 'ollama' }];
   if (env['OPENAI_API_KEY']) providers.push({ id: 'openai', type: 'openai', apiKey: 'env:OPENAI_API_KEY' });
+  if (env['ANTHROPIC_API_KEY']) {
+    providers.push({ id: 'anthropic', type: 'anthropic', apiKey: 'env:ANTHROPIC_API_KEY' });
+  }
   if (env['OPENROUTER_API_KEY']) {
     providers.push({ id: 'openrouter', type: 'openrouter', apiKey: 'env:OPENROUTER_API_KEY' });
   }

@@ -1,11 +1,13 @@
-import { Agent, type Dispatcher } from 'undici';
+import { Agent } from 'undici';
+import { AnthropicUpstream } from './anthropic/adapter.ts';
 import type { GatewaySettings } from '../core/index.ts';
 import type { Target } from './catalog.ts';
 
 export interface UpstreamResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
-  body: Dispatcher.ResponseData['body'];
+  /** Bytes in OpenAI's wire format (JSON or SSE), whatever the provider speaks. */
+  body: AsyncIterable<Buffer>;
 }
 
 /** Why an attempt failed, in terms of what the router should do next. */
@@ -40,6 +42,8 @@ export class Upstreams {
   readonly #agent: Agent;
   readonly #settings: GatewaySettings;
   readonly #urls = new Map<string, { origin: string; path: string }>();
+  /** Anthropic speaks another protocol: translated through the AI SDK, answered in OpenAI's format. */
+  readonly #anthropic: AnthropicUpstream;
 
   constructor(settings: GatewaySettings) {
     this.#settings = settings;
@@ -48,6 +52,7 @@ export class Upstreams {
       keepAliveTimeout: 30_000,
       connections: 256,
     });
+    this.#anthropic = new AnthropicUpstream(settings);
   }
 
   /** Sends one request; `stream` decides how long the response headers may take. */
@@ -58,6 +63,7 @@ export class Upstreams {
     stream: boolean,
     signal: AbortSignal,
   ): Promise<UpstreamResponse> {
+    if (target.provider.type === 'anthropic') return this.#anthropic.post(target, path, body, stream, signal);
     const provider = target.provider;
     const headers: Record<string, string> = {
       'content-type': 'application/json',
@@ -81,8 +87,8 @@ export class Upstreams {
       .then((response) => ({ status: response.statusCode, headers: response.headers, body: response.body }));
   }
 
-  close(): Promise<void> {
-    return this.#agent.close();
+  async close(): Promise<void> {
+    await Promise.all([this.#agent.close(), this.#anthropic.close()]);
   }
 
   /** Parsing a URL per request shows up in profiles: each provider's few endpoints are parsed once. */

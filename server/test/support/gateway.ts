@@ -28,7 +28,7 @@ export interface GatewayHarness {
 /** A listening Fidus (real sockets: streaming needs them) in front of two fake OpenAI upstreams. */
 export async function startGatewayHarness(
   gateway: Record<string, number> = {},
-  extra: { limits?: unknown; redisUrl?: string } = {},
+  extra: { limits?: unknown; redisUrl?: string; anthropicUrl?: string } = {},
 ): Promise<GatewayHarness> {
   const primary = await startFakeOpenAI();
   const backup = await startFakeOpenAI();
@@ -36,6 +36,9 @@ export async function startGatewayHarness(
     providers: [
       { id: 'primary', type: 'openai-compatible', baseURL: primary.url },
       { id: 'backup', type: 'openai-compatible', baseURL: backup.url },
+      ...(extra.anthropicUrl
+        ? [{ id: 'claude', type: 'anthropic', baseURL: extra.anthropicUrl, apiKey: 'k' }]
+        : []),
     ],
     models: [
       {
@@ -46,6 +49,17 @@ export async function startGatewayHarness(
         ],
       },
       { alias: 'solo', targets: [{ provider: 'primary', model: 'small-1' }] },
+      ...(extra.anthropicUrl
+        ? [
+            {
+              alias: 'smart',
+              targets: [
+                { provider: 'claude', model: 'claude-sonnet-4-5' },
+                { provider: 'primary', model: 'small-1' },
+              ],
+            },
+          ]
+        : []),
     ],
     prices: { 'primary/small-1': { input: 1, output: 2, cachedInput: 0.5 } },
     gateway: { retryBaseDelayMs: 5, retryMaxDelayMs: 20, ...gateway },
