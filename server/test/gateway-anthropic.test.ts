@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeAnthropic, type FakeAnthropic } from './fakes/anthropic-upstream.ts';
-import { startGatewayHarness, type GatewayHarness } from './support/gateway.ts';
+import { firstToolCall, startGatewayHarness, type GatewayHarness } from './support/gateway.ts';
 
 let anthropic: FakeAnthropic;
 let h: GatewayHarness;
@@ -45,15 +45,7 @@ describe('an OpenAI client reaching an Anthropic model through Fidus', () => {
       stream: true,
       tools: [{ type: 'function', function: { name: 'lookup', parameters: { type: 'object' } } }],
     });
-    let name = '';
-    let args = '';
-    for await (const chunk of stream) {
-      const call = chunk.choices[0]?.delta.tool_calls?.[0];
-      name += call?.function?.name ?? '';
-      args += call?.function?.arguments ?? '';
-    }
-    expect(name).toBe('lookup');
-    expect(JSON.parse(args)).toEqual({ q: 'weather' });
+    expect(await firstToolCall(stream)).toEqual({ name: 'lookup', args: { q: 'weather' } });
     expect(anthropic.requests[0]!.body).toMatchObject({ tools: [{ name: 'lookup' }] });
   });
 

@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startGatewayHarness, type GatewayHarness } from './support/gateway.ts';
+import { firstToolCall, startGatewayHarness, type GatewayHarness } from './support/gateway.ts';
 
 let h: GatewayHarness;
 beforeAll(async () => {
@@ -75,15 +75,7 @@ describe('OpenAI-compatible chat completions', () => {
       tools: [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object' } } }],
       response_format: { type: 'json_schema', json_schema: { name: 'w', schema: { type: 'object' } } },
     });
-    let name = '';
-    let args = '';
-    for await (const chunk of stream) {
-      const call = chunk.choices[0]?.delta.tool_calls?.[0];
-      name += call?.function?.name ?? '';
-      args += call?.function?.arguments ?? '';
-    }
-    expect(name).toBe('get_weather');
-    expect(JSON.parse(args)).toEqual({ city: 'Lisbon' });
+    expect(await firstToolCall(stream)).toEqual({ name: 'get_weather', args: { city: 'Lisbon' } });
     expect(h.primary.requests[0]!.body).toMatchObject({ response_format: { type: 'json_schema' } });
   });
 

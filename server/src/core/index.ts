@@ -9,12 +9,12 @@ export type {
   PriceConfig,
   ProviderConfig,
 } from './file-config.ts';
-export { FidusError, errorStatus, notFound } from './errors.ts';
+export { FidusError, notFound } from './errors.ts';
 export type { ErrorCode, FieldIssue } from './errors.ts';
 export { isUuid, newId } from './ids.ts';
-export { createLogger, redactPaths } from './logger.ts';
+export { createLogger } from './logger.ts';
 export type { Logger } from './logger.ts';
-export { masterKeyFile, resolveMasterKey } from './master-key.ts';
+export { resolveMasterKey } from './master-key.ts';
 export { hasRole, roles } from './principal.ts';
 export type { Principal, Role } from './principal.ts';
 export type { RouteAccess } from './http-context.ts';

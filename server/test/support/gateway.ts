@@ -116,3 +116,17 @@ export async function startGatewayHarness(
     },
   };
 }
+
+/** Reassembles the first tool call of a streamed answer from its deltas. */
+export async function firstToolCall(
+  stream: AsyncIterable<OpenAI.Chat.Completions.ChatCompletionChunk>,
+): Promise<{ name: string; args: unknown }> {
+  let name = '';
+  let args = '';
+  for await (const chunk of stream) {
+    const call = chunk.choices[0]?.delta.tool_calls?.[0];
+    name += call?.function?.name ?? '';
+    args += call?.function?.arguments ?? '';
+  }
+  return { name, args: JSON.parse(args) };
+}
