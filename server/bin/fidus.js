@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=2 --v8-pool-size=1
+#!/usr/bin/env -S node --max-semi-space-size=8 --v8-pool-size=1
 // Fidus runs its TypeScript sources directly (Node's type stripping): no build step.
 import { spawn } from 'node:child_process';
 
