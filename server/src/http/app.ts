@@ -1,12 +1,7 @@
 import fastifyHelmet from '@fastify/helmet';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import Fastify, {
-  LogController,
-  type FastifyBaseLogger,
-  type FastifyInstance,
-  type FastifyRequest,
-} from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import {
   jsonSchemaTransform,
   serializerCompiler,
@@ -18,6 +13,7 @@ import type { Database } from '../db/index.ts';
 import type { Accounts } from '../domains/accounts/index.ts';
 import type { Registry } from 'prom-client';
 import { usageRoutes, type Gateway } from '../gateway/index.ts';
+import { bearerOf } from './bearer.ts';
 import { registerMetrics } from './metrics.ts';
 import { openAiRoutes } from './openai-routes.ts';
 import { sendProblem, toFidusError } from './problem.ts';
@@ -39,14 +35,6 @@ export interface AppDeps {
 export const bodyLimitBytes = 1024 * 1024;
 
 const requestIdPattern = /^[\w.:-]{1,128}$/;
-
-function bearerOf(request: FastifyRequest): string | undefined {
-  const header = request.headers.authorization;
-  if (!header) return undefined;
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  if (!match) throw new FidusError('unauthorized', 'Authorization must be "Bearer <token or API key>"');
-  return match[1];
-}
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({

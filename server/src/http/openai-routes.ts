@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { FidusError } from '../core/index.ts';
 import type { Accounts } from '../domains/accounts/index.ts';
 import { ChatCompletionRequestSchema, type Gateway, type Target } from '../gateway/index.ts';
+import { bearerOf } from './bearer.ts';
 import { toFidusError } from './problem.ts';
 
 /** Chat requests carry whole conversations and images: a larger limit than the rest of the API. */
@@ -43,10 +44,10 @@ function targetHeaders(target: Target, overheadMs: number): Record<string, strin
 }
 
 async function authenticate(accounts: Accounts, request: FastifyRequest): Promise<void> {
-  const header = request.headers.authorization;
-  const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-  if (!match) throw new FidusError('unauthorized', 'Send your Fidus API key as Authorization: Bearer fid_…');
-  request.principal = await accounts.authenticate(match[1]!);
+  const credential = bearerOf(request);
+  if (!credential)
+    throw new FidusError('unauthorized', 'Send your Fidus API key as Authorization: Bearer fid_…');
+  request.principal = await accounts.authenticate(credential);
 }
 
 /** The OpenAI-compatible API at /v1: existing OpenAI clients and SDKs point their base URL here. */
