@@ -21,15 +21,21 @@ afterEach(() => {
 const post = (url: string, payload: unknown, headers: Record<string, string> = {}) =>
   t.app.inject({ method: 'POST', url: `/api/v1${url}`, payload: payload as object, headers });
 
-async function auditActions(app: TestApp, accessToken: string): Promise<string[]> {
+async function auditEntries(
+  app: TestApp,
+  accessToken: string,
+): Promise<{ action: string; ip: string | null }[]> {
   const response = await app.app.inject({
     method: 'GET',
     url: '/api/v1/audit',
     headers: bearer(accessToken),
   });
   expect(response.statusCode).toBe(200);
-  return response.json<{ data: { action: string }[] }>().data.map((entry) => entry.action);
+  return response.json<{ data: { action: string; ip: string | null }[] }>().data;
 }
+
+const auditActions = async (app: TestApp, accessToken: string) =>
+  (await auditEntries(app, accessToken)).map((entry) => entry.action);
 
 describe('signup modes', () => {
   it('makes the first user owner of a new tenant, then closes sign-up in first-user mode', async () => {
@@ -265,12 +271,7 @@ describe('API keys', () => {
       expect(revoked.statusCode).toBe(204);
       const after = await app.app.inject({ method: 'GET', url: '/api/v1/me', headers: bearer(key) });
       expect(after.statusCode).toBe(401);
-      const actions = await app.app.inject({
-        method: 'GET',
-        url: '/api/v1/audit',
-        headers: bearer(owner.accessToken),
-      });
-      const names = actions.json<{ data: { action: string }[] }>().data.map((entry) => entry.action);
+      const names = await auditActions(app, owner.accessToken);
       expect(names).toEqual(
         expect.arrayContaining(['api_key.created', 'api_key.revoked', 'user.registered']),
       );
@@ -347,11 +348,7 @@ describe('members and roles', () => {
         headers: bearer(admin.accessToken),
       });
       expect(me.statusCode).toBe(401);
-      const names = (
-        await app.app.inject({ method: 'GET', url: '/api/v1/audit', headers: bearer(owner.accessToken) })
-      )
-        .json<{ data: { action: string }[] }>()
-        .data.map((entry) => entry.action);
+      const names = await auditActions(app, owner.accessToken);
       expect(names).toEqual(
         expect.arrayContaining([
           'invite.created',
@@ -428,9 +425,7 @@ describe('members and roles', () => {
         payload: { email, password: 'not the password' },
       });
       await app.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email, password } });
-      const entries = (
-        await app.app.inject({ method: 'GET', url: '/api/v1/audit', headers: bearer(owner.accessToken) })
-      ).json<{ data: { action: string; ip: string | null }[] }>().data;
+      const entries = await auditEntries(app, owner.accessToken);
       expect(entries.map((entry) => entry.action)).toEqual(
         expect.arrayContaining(['auth.login_failed', 'auth.login']),
       );
@@ -520,9 +515,7 @@ describe('behind a reverse proxy', () => {
           headers: { 'x-forwarded-for': address },
         });
       expect((await viaProxy('203.0.113.9')).statusCode).toBe(200);
-      const entries = (
-        await app.app.inject({ method: 'GET', url: '/api/v1/audit', headers: bearer(owner.accessToken) })
-      ).json<{ data: { action: string; ip: string | null }[] }>().data;
+      const entries = await auditEntries(app, owner.accessToken);
       expect(entries.find((entry) => entry.action === 'auth.login')?.ip).toBe('203.0.113.9');
     } finally {
       await app.close();
@@ -539,9 +532,7 @@ describe('behind a reverse proxy', () => {
         payload: { email: owner.user.email, password },
         headers: { 'x-forwarded-for': '203.0.113.9' },
       });
-      const entries = (
-        await app.app.inject({ method: 'GET', url: '/api/v1/audit', headers: bearer(owner.accessToken) })
-      ).json<{ data: { action: string; ip: string | null }[] }>().data;
+      const entries = await auditEntries(app, owner.accessToken);
       expect(entries.find((entry) => entry.action === 'auth.login')?.ip).toBe('127.0.0.1');
     } finally {
       await app.close();
