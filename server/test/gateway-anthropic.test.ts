@@ -49,6 +49,12 @@ describe('an OpenAI client reaching an Anthropic model through Fidus', () => {
     expect(anthropic.requests[0]!.body).toMatchObject({ tools: [{ name: 'lookup' }] });
   });
 
+  it('reports what the AI SDK warns about through the gateway, not on stderr', async () => {
+    // OpenAI accepts temperatures up to 2, Anthropic up to 1: the SDK clamps and warns.
+    await h.client.chat.completions.create({ model: 'smart', messages, temperature: 1.5 });
+    expect(JSON.stringify(h.warnings)).toMatch(/temperature/);
+  });
+
   it('falls back to the next target when Anthropic is overloaded', async () => {
     // Every attempt on the Anthropic target (3 by default) sees 529 overloaded.
     anthropic.script(...Array.from({ length: 3 }, () => ({ kind: 'status' as const, status: 529 })));

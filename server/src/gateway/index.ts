@@ -38,6 +38,8 @@ export interface GatewayOptions {
   onCompleted?: (call: CompletedCall) => void;
   /** Hears request-log flushes that failed (their rows are kept and retried) or rows the database refused. */
   onLogError?: (error: unknown) => void;
+  /** Where the AI SDK's warnings go (e.g. a parameter a provider ignores); without it they are dropped. */
+  onProviderWarning?: (warning: { provider: string; model: string; warnings: unknown[] }) => void;
 }
 
 /** The LLM gateway: OpenAI-wire routing with retries, fallbacks and circuit breaking, usable in-process. */
@@ -68,6 +70,10 @@ export function checkGatewayConfig(file: FileConfig, env: NodeJS.ProcessEnv = pr
 }
 
 export function createGateway(options: GatewayOptions): Gateway {
+  // The AI SDK reports warnings only through this global; unset, it writes them to stderr, outside the JSON log.
+  (globalThis as { AI_SDK_LOG_WARNINGS?: unknown }).AI_SDK_LOG_WARNINGS = options.onProviderWarning
+    ? (info: { provider: string; model: string; warnings: unknown[] }) => options.onProviderWarning!(info)
+    : false;
   const catalog = buildCatalog(options.file, options.env);
   const settings = options.file.gateway;
   const upstreams = new Upstreams(settings);

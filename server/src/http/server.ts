@@ -37,6 +37,7 @@ export async function createServer(
     db,
     redisUrl: config.redisUrl,
     metrics,
+    onProviderWarning: (warning) => logger.warn(warning, 'provider warning'),
     onLogError: (error) =>
       logger.error({ err: error }, 'request log write failed; rows kept for the next try'),
   });

@@ -17,6 +17,8 @@ export interface GatewayHarness {
   primary: FakeOpenAI;
   backup: FakeOpenAI;
   calls: CompletedCall[];
+  /** What the AI SDK warned about. */
+  warnings: unknown[];
   client: OpenAI;
   gateway: Gateway;
   app: FastifyInstance;
@@ -66,6 +68,7 @@ export async function startGatewayHarness(
     ...(extra.limits ? { limits: extra.limits } : {}),
   });
   const calls: CompletedCall[] = [];
+  const warnings: unknown[] = [];
   const database = await createTestDatabase();
   const logger = createLogger(process.env['FIDUS_TEST_LOG_LEVEL'] ?? 'silent');
   const accounts = await createAccounts({
@@ -82,6 +85,7 @@ export async function startGatewayHarness(
     redisUrl: extra.redisUrl,
     metrics,
     onCompleted: (call) => calls.push(call),
+    onProviderWarning: (warning) => warnings.push(warning),
   });
   const app = await buildApp({ db: database.db, logger, accounts, gateway: gatewayInstance, metrics });
   await app.listen({ port: 0, host: '127.0.0.1' });
@@ -101,6 +105,7 @@ export async function startGatewayHarness(
     primary,
     backup,
     calls,
+    warnings,
     gateway: gatewayInstance,
     app,
     ownerToken: owner.accessToken,
