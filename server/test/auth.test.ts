@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import {
   bearer,
   createTestApp,
+  joinByInvite,
   password,
   register,
   uniqueEmail,
@@ -285,15 +286,7 @@ describe('members and roles', () => {
   async function team() {
     const app = await createTestApp();
     const owner = await register(app.app);
-    const join = async (role: string) => {
-      const invite = await app.app.inject({
-        method: 'POST',
-        url: '/api/v1/invites',
-        headers: bearer(owner.accessToken),
-        payload: { role },
-      });
-      return register(app.app, { inviteToken: invite.json().inviteToken });
-    };
+    const join = (role: string) => joinByInvite(app.app, owner.accessToken, role);
     return { app, owner, join };
   }
 

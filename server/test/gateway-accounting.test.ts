@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { bearer, register } from './support/app.ts';
+import { bearer, joinByInvite } from './support/app.ts';
 import { startGatewayHarness, type GatewayHarness } from './support/gateway.ts';
 
 let h: GatewayHarness;
@@ -72,13 +72,7 @@ describe('request log and usage', () => {
   });
 
   it('shows members only their own usage, admins everyone’s', async () => {
-    const invite = await h.app.inject({
-      method: 'POST',
-      url: '/api/v1/invites',
-      headers: bearer(h.ownerToken),
-      payload: { role: 'member' },
-    });
-    const member = await register(h.app, { inviteToken: invite.json().inviteToken });
+    const member = await joinByInvite(h.app, h.ownerToken, 'member');
     const own = await usageByModel(member.accessToken);
     expect(own).toEqual([]);
     expect((await usageByModel()).length).toBeGreaterThan(0);

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from './support/app.ts';
 import { startGatewayHarness, type GatewayHarness } from './support/gateway.ts';
 import { lane } from './support/database.ts';
 
@@ -44,11 +45,10 @@ describe.each(backends)('limits and budgets (%s counters)', (backend) => {
     expect(actual).toBeLessThanOrEqual(budgetUsd + reservation);
     // Settling is asynchronous: once it is done, the counter holds exactly what was spent.
     let counted: number | undefined;
-    for (let i = 0; i < 100; i++) {
+    await eventually(async () => {
       counted = await h.gateway.monthlySpend(`tenant:${h.tenantId}`);
-      if (counted !== undefined && Math.abs(counted - actual) < 1e-9) break;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+      return counted !== undefined && Math.abs(counted - actual) < 1e-9;
+    }, 2_000);
     expect(counted).toBeCloseTo(actual, 9);
     // And the request log agrees with the counter.
     const usage = await h.gateway.usage(h.tenantId, {

@@ -1,5 +1,6 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { eventually } from './support/app.ts';
 import { firstToolCall, startGatewayHarness, type GatewayHarness } from './support/gateway.ts';
 
 let h: GatewayHarness;
@@ -17,7 +18,7 @@ const messages = [{ role: 'user' as const, content: 'Say hello' }];
 
 /** The call record is written when the response has ended, which can be a moment after the client saw it. */
 async function lastCall() {
-  for (let i = 0; i < 100 && h.calls.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+  await eventually(() => h.calls.length > 0, 1_000);
   return h.calls.at(-1)!;
 }
 

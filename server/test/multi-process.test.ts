@@ -1,7 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/db/index.ts';
-import { bearer, createTestApp, register, type Session, type TestApp } from './support/app.ts';
+import {
+  bearer,
+  createTestApp,
+  eventually,
+  joinByInvite,
+  register,
+  type Session,
+  type TestApp,
+} from './support/app.ts';
 import { lane } from './support/database.ts';
 
 /** Two API processes on one PostgreSQL database, each with its own authentication cache. */
@@ -24,15 +32,6 @@ describe.runIf(lane === 'postgres')('several processes on one database', () => {
 
   const meOn = (t: TestApp, token: string) =>
     t.app.inject({ method: 'GET', url: '/api/v1/me', headers: bearer(token) });
-
-  async function eventually(check: () => Promise<boolean>): Promise<number> {
-    const start = Date.now();
-    while (Date.now() - start < 3_000) {
-      if (await check()) return Date.now() - start;
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-    throw new Error('the other process did not see the change within 3 s');
-  }
 
   it('stops an API key in every process as soon as one revokes it', async () => {
     const created = await first.app.inject({
@@ -57,13 +56,7 @@ describe.runIf(lane === 'postgres')('several processes on one database', () => {
   });
 
   it('applies a role change made in one process at the next request in another', async () => {
-    const invite = await first.app.inject({
-      method: 'POST',
-      url: '/api/v1/invites',
-      headers: bearer(owner.accessToken),
-      payload: { role: 'admin' },
-    });
-    const admin = await register(first.app, { inviteToken: invite.json().inviteToken });
+    const admin = await joinByInvite(first.app, owner.accessToken, 'admin');
     const members = () =>
       second.app.inject({ method: 'GET', url: '/api/v1/members', headers: bearer(admin.accessToken) });
     expect((await members()).statusCode).toBe(200);

@@ -2,7 +2,15 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../src/core/index.ts';
 import { queryRows, tenantRole } from '../src/db/index.ts';
-import { bearer, createTestApp, password, register, type Session, type TestApp } from './support/app.ts';
+import {
+  bearer,
+  createTestApp,
+  joinByInvite,
+  password,
+  register,
+  type Session,
+  type TestApp,
+} from './support/app.ts';
 import { lane } from './support/database.ts';
 
 const tenantTables = [
@@ -31,13 +39,7 @@ async function populate(owner: Session, into: { apiKey: string; member: string }
     payload: { name: `key of ${owner.tenant.name}` },
   });
   into.apiKey = key.json().id;
-  const invite = await t.app.inject({
-    method: 'POST',
-    url: '/api/v1/invites',
-    headers: bearer(owner.accessToken),
-    payload: { role: 'member' },
-  });
-  const member = await register(t.app, { inviteToken: invite.json().inviteToken });
+  const member = await joinByInvite(t.app, owner.accessToken, 'member');
   into.member = member.user.id;
 }
 

@@ -80,3 +80,28 @@ export async function register(
 }
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+/** A new member of the owner's tenant: the owner invites with `role`, the newcomer registers with the invite. */
+export async function joinByInvite(app: FastifyInstance, ownerToken: string, role: string): Promise<Session> {
+  const invite = await app.inject({
+    method: 'POST',
+    url: '/api/v1/invites',
+    headers: bearer(ownerToken),
+    payload: { role },
+  });
+  if (invite.statusCode !== 201) throw new Error(`invite failed: ${invite.statusCode} ${invite.body}`);
+  return register(app, { inviteToken: invite.json<{ inviteToken: string }>().inviteToken });
+}
+
+/** Polls `check` every 10 ms until it holds; resolves with the time it took, rejects after `timeoutMs`. */
+export async function eventually(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 3_000,
+): Promise<number> {
+  const start = Date.now();
+  while (Date.now() - start < timeoutMs) {
+    if (await check()) return Date.now() - start;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`the condition did not hold within ${timeoutMs} ms`);
+}
