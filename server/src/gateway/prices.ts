@@ -1,3 +1,5 @@
+import type { PriceConfig } from '../core/index.ts';
+
 /**
  * What a gateway request cost, in USD, from a price table: prices shipped for well-known models, overridable in the
  * config file (`prices`). A model without a known price costs `null`, never a guess.
@@ -14,7 +16,7 @@ export { PriceSchema } from '../core/index.ts';
  * `cacheWrite` that of an input token written to it (Anthropic, and OpenAI from GPT-5.6 on); either one, when
  * absent, is the `input` price — right for models that have no separate cache price.
  */
-export type Price = { input: number; output: number; cachedInput?: number; cacheWrite?: number };
+export type Price = PriceConfig;
 
 /**
  * Token usage of one request in one shape for every provider; the adapters fill it in before pricing. Every count is
