@@ -12,11 +12,19 @@ describe('buildCatalog', () => {
     const withKeys = buildCatalog(file({}), {
       OPENAI_API_KEY: 'sk-1',
       ANTHROPIC_API_KEY: 'sk-ant-1',
+      GOOGLE_GENERATIVE_AI_API_KEY: 'AIza-1',
       OLLAMA_BASE_URL: 'http://gpu:11434/',
     });
+    expect([...withKeys.providers.keys()]).toEqual(['ollama', 'openai', 'anthropic', 'google']);
     expect(withKeys.providers.get('anthropic')).toMatchObject({
       baseURL: 'https://api.anthropic.com/v1',
       apiKey: 'sk-ant-1',
+    });
+    expect(withKeys.providers.get('google')).toMatchObject({
+      type: 'google',
+      baseURL: 'https://generativelanguage.googleapis.com/v1beta',
+      apiKey: 'AIza-1',
+      local: false,
     });
     expect(withKeys.providers.get('openai')).toMatchObject({ apiKey: 'sk-1', local: false });
     expect(withKeys.providers.get('ollama')).toMatchObject({ baseURL: 'http://gpu:11434/v1', local: false });
@@ -46,12 +54,29 @@ describe('buildCatalog', () => {
     }
   });
 
+  it('takes a google provider with its key from the environment and an own baseURL', () => {
+    const catalog = buildCatalog(
+      file({
+        providers: [
+          { id: 'gemini', type: 'google', apiKey: 'env:GEMINI_KEY', baseURL: 'http://127.0.0.1:9/v1beta/' },
+        ],
+        models: [{ alias: 'flash', targets: [{ provider: 'gemini', model: 'gemini-2.5-flash' }] }],
+      }),
+      { GEMINI_KEY: 'AIza-2' },
+    );
+    expect(catalog.resolve('flash').targets[0]).toMatchObject({
+      model: 'gemini-2.5-flash',
+      provider: { type: 'google', apiKey: 'AIza-2', baseURL: 'http://127.0.0.1:9/v1beta', local: true },
+    });
+    expect(catalog.resolve('gemini/gemini-2.5-pro').targets[0]!.model).toBe('gemini-2.5-pro');
+  });
+
   it.each([
     [
       { providers: [{ id: 'a', type: 'openai', apiKey: 'env:MISSING_KEY' }] },
       /refers to MISSING_KEY, which is not set/,
     ],
-    [{ providers: [{ id: 'g', type: 'google' }] }, /provider type "google" is not available yet/],
+    [{ providers: [{ id: 'g', type: 'google' }] }, /providers\[0\] \(g\)\.apiKey is required for google/],
     [{ providers: [{ id: 'c', type: 'anthropic' }] }, /apiKey is required for anthropic/],
     [{ providers: [{ id: 'x', type: 'openai-compatible' }] }, /baseURL is required/],
     [

@@ -6,13 +6,17 @@ import {
   type ProviderConfig,
 } from '../core/index.ts';
 
-/** Providers Fidus can reach today: OpenAI's wire format, and Anthropic through translation. Google is planned. */
-const supported = new Set(['openai', 'openrouter', 'ollama', 'openai-compatible', 'anthropic']);
+// Every provider type of the config schema is reachable: OpenAI's wire format, Anthropic and Google through
+// translation (upstream.ts dispatches them).
+
+/** Types that have no keyless use: a missing key is a mistake in the file, not an upstream's 401 later. */
+const keyRequired = new Set(['anthropic', 'google']);
 
 const defaultBaseUrls: Record<string, string | undefined> = {
   openai: 'https://api.openai.com/v1',
   openrouter: 'https://openrouter.ai/api/v1',
   anthropic: 'https://api.anthropic.com/v1',
+  google: 'https://generativelanguage.googleapis.com/v1beta',
 };
 
 export interface Provider {
@@ -56,13 +60,8 @@ function resolveSecret(value: string | undefined, where: string, env: NodeJS.Pro
 
 function toProvider(config: ProviderConfig, index: number, env: NodeJS.ProcessEnv): Provider {
   const where = `providers[${index}] (${config.id})`;
-  if (!supported.has(config.type)) {
-    throw new ConfigError(
-      `${where}: provider type "${config.type}" is not available yet; use openai, anthropic, openrouter, ollama or openai-compatible`,
-    );
-  }
-  if (config.type === 'anthropic' && !config.apiKey)
-    throw new ConfigError(`${where}.apiKey is required for anthropic`);
+  if (keyRequired.has(config.type) && !config.apiKey)
+    throw new ConfigError(`${where}.apiKey is required for ${config.type}`);
   const ollamaBase = `${(env['OLLAMA_BASE_URL'] ?? 'http://127.0.0.1:11434').replace(/\/+$/, '')}/v1`;
   const baseURL = config.baseURL ?? (config.type === 'ollama' ? ollamaBase : defaultBaseUrls[config.type]);
   if (!baseURL) throw new ConfigError(`${where}.baseURL is required for type ${config.type}`);
@@ -87,6 +86,9 @@ function defaultProviders(env: NodeJS.ProcessEnv): ProviderConfig[] {
   if (env['OPENAI_API_KEY']) providers.push({ id: 'openai', type: 'openai', apiKey: 'env:OPENAI_API_KEY' });
   if (env['ANTHROPIC_API_KEY']) {
     providers.push({ id: 'anthropic', type: 'anthropic', apiKey: 'env:ANTHROPIC_API_KEY' });
+  }
+  if (env['GOOGLE_GENERATIVE_AI_API_KEY']) {
+    providers.push({ id: 'google', type: 'google', apiKey: 'env:GOOGLE_GENERATIVE_AI_API_KEY' });
   }
   if (env['OPENROUTER_API_KEY']) {
     providers.push({ id: 'openrouter', type: 'openrouter', apiKey: 'env:OPENROUTER_API_KEY' });

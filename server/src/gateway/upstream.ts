@@ -1,5 +1,6 @@
 import { Agent } from 'undici';
 import { AnthropicUpstream } from './anthropic/adapter.ts';
+import { GoogleUpstream } from './google/adapter.ts';
 import type { GatewaySettings } from '../core/index.ts';
 import type { Target } from './catalog.ts';
 
@@ -42,8 +43,9 @@ export class Upstreams {
   readonly #agent: Agent;
   readonly #settings: GatewaySettings;
   readonly #urls = new Map<string, { origin: string; path: string }>();
-  /** Anthropic speaks another protocol: translated through the AI SDK, answered in OpenAI's format. */
+  /** Anthropic and Google speak other protocols: translated through the AI SDK, answered in OpenAI's format. */
   readonly #anthropic: AnthropicUpstream;
+  readonly #google: GoogleUpstream;
 
   constructor(settings: GatewaySettings) {
     this.#settings = settings;
@@ -53,6 +55,7 @@ export class Upstreams {
       connections: 256,
     });
     this.#anthropic = new AnthropicUpstream(settings);
+    this.#google = new GoogleUpstream(settings);
   }
 
   /** Sends one request; `stream` decides how long the response headers may take. */
@@ -64,6 +67,7 @@ export class Upstreams {
     signal: AbortSignal,
   ): Promise<UpstreamResponse> {
     if (target.provider.type === 'anthropic') return this.#anthropic.post(target, path, body, stream, signal);
+    if (target.provider.type === 'google') return this.#google.post(target, path, body, stream, signal);
     const provider = target.provider;
     const headers: Record<string, string> = {
       'content-type': 'application/json',
@@ -88,7 +92,7 @@ export class Upstreams {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.#agent.close(), this.#anthropic.close()]);
+    await Promise.all([this.#agent.close(), this.#anthropic.close(), this.#google.close()]);
   }
 
   /** Parsing a URL per request shows up in profiles: each provider's few endpoints are parsed once. */
