@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import { sql, type SQL } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
@@ -11,6 +11,7 @@ import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import { lockDataDir } from './lock.ts';
 import { PostgresListener, type NotificationHandler } from './notifications.ts';
+import { PgliteThread } from './pglite-thread.ts';
 
 export const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.meta.url));
 
@@ -40,8 +41,12 @@ export interface Database {
 
 export type OpenDatabaseOptions =
   | { url: string; poolSize?: number }
-  /** `dataDir` of the embedded database; omitted: in memory. `lock: false` only for tests and tools. */
-  | { dataDir?: string; lock?: boolean; pglite?: PGlite };
+  /**
+   * The embedded database, run in a worker thread: `dataDir` omitted means in memory; `loadDataDir` starts it
+   * from a data directory tarball. `pglite`: an instance the caller made, used on the calling thread (tools).
+   * `lock: false` only for tests and tools.
+   */
+  | { dataDir?: string; loadDataDir?: Uint8Array; lock?: boolean; pglite?: PGlite };
 
 const pgliteParams = [
   '--single',
@@ -118,22 +123,29 @@ function transactions(db: Tx): Pick<Database, 'tenant' | 'system' | 'migrationSt
   };
 }
 
-async function openPglite(options: { dataDir?: string; lock?: boolean; pglite?: PGlite }): Promise<Database> {
+async function openPglite(options: {
+  dataDir?: string;
+  loadDataDir?: Uint8Array;
+  lock?: boolean;
+  pglite?: PGlite;
+}): Promise<Database> {
   const release =
     options.dataDir && options.lock !== false && !options.pglite ? lockDataDir(options.dataDir) : () => {};
-  let client: PGlite;
+  let client: PGlite | PgliteThread;
   try {
     client =
       options.pglite ??
-      (await PGlite.create({
+      (await PgliteThread.start({
         dataDir: options.dataDir ? path.join(options.dataDir, 'pgdata') : 'memory://',
         startParams: pgliteParams,
+        ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
       }));
   } catch (error) {
     release();
     throw error;
   }
-  const db = drizzlePglite({ client }) as unknown as Tx;
+  // drizzle uses query() and transaction() of the client, which PgliteThread provides.
+  const db = drizzlePglite({ client: client as PGlite }) as unknown as Tx;
   return {
     kind: 'pglite',
     ...transactions(db),

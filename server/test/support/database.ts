@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { inject } from 'vitest';
 import { openDatabase, type Database } from '../../src/db/index.ts';
@@ -19,9 +18,7 @@ export interface TestDatabase {
 /** A fresh, migrated database of the current lane, private to the caller and removed by `drop()`. */
 export async function createTestDatabase(): Promise<TestDatabase> {
   if (lane === 'postgres') return createPostgresDatabase();
-  const template = readFileSync(inject('pgliteTemplate'));
-  const pglite = await PGlite.create({ loadDataDir: new Blob([template]) });
-  const db = await openDatabase({ pglite });
+  const db = await openDatabase({ loadDataDir: readFileSync(inject('pgliteTemplate')) });
   await db.migrate();
   return { db, drop: () => db.close() };
 }

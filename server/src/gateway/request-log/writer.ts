@@ -47,8 +47,7 @@ export type LlmRequestEntry = z.infer<typeof LlmRequestEntrySchema>;
 
 export interface RequestLogWriterOptions {
   /**
-   * Rows per insert; reaching it starts a flush. Default 200; at most 2,000, so one insert stays short (PGlite runs
-   * it on the event loop).
+   * Rows per insert; reaching it starts a flush. Default 200; at most 2,000, so one insert stays short.
    */
   maxBatch?: number;
   /** Flush whatever is pending this often, in milliseconds. Default 500. */
@@ -337,8 +336,6 @@ export class RequestLogWriter {
       } finally {
         this.#inFlight = 0;
       }
-      // PGlite runs an insert on this thread: let waiting requests through between batches.
-      if (this.#buffer.size > 0) await new Promise((resolve) => setImmediate(resolve));
     }
   }
 
