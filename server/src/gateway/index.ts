@@ -24,6 +24,15 @@ export { ChatCompletionRequestSchema } from './schemas.ts';
 export { UsageQuery, UsageResponseSchema } from './request-log/index.ts';
 export type { UsageOptions, UsageRow } from './request-log/index.ts';
 export { usageRoutes } from './usage-routes.ts';
+export {
+  anthropicError,
+  createMessage,
+  CountTokensRequestSchema,
+  estimateInputTokens,
+  MessagesRequestSchema,
+  parseAnthropicRequest,
+} from './messages/index.ts';
+export type { AnthropicErrorBody, MessagesOutcome, MessagesRequest } from './messages/index.ts';
 export type { ChatCompletionRequest } from './schemas.ts';
 
 export interface GatewayOptions {
@@ -81,13 +90,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const observe = options.metrics ? gatewayMetrics(options.metrics) : undefined;
   const prices = createPriceBook(options.file.prices);
   const db = options.db;
-  // An embedded (PGlite) insert blocks the event loop while it runs: small batches keep that pause short.
-  const log = db
-    ? new RequestLogWriter(db, {
-        maxBatch: db.kind === 'pglite' ? 50 : 200,
-        onError: (error) => options.onLogError?.(error),
-      })
-    : undefined;
+  const log = db ? new RequestLogWriter(db, { onError: (error) => options.onLogError?.(error) }) : undefined;
   const limiter = options.file.limits ? createLimiter(options, prices) : undefined;
   const completed = (call: CompletedCall) => {
     const entry = toLogEntry(call, prices);

@@ -13,6 +13,7 @@ import type { Database } from '../db/index.ts';
 import type { Accounts } from '../domains/accounts/index.ts';
 import type { Registry } from 'prom-client';
 import { usageRoutes, type Gateway } from '../gateway/index.ts';
+import { anthropicRoutes } from './anthropic-routes.ts';
 import { bearerOf } from './bearer.ts';
 import { registerMetrics } from './metrics.ts';
 import { openAiRoutes } from './openai-routes.ts';
@@ -174,6 +175,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     { prefix: '/api/v1' },
   );
-  if (deps.gateway) await app.register(openAiRoutes(deps.gateway, deps.accounts), { prefix: '/v1' });
+  if (deps.gateway) {
+    await app.register(openAiRoutes(deps.gateway, deps.accounts), { prefix: '/v1' });
+    // Its own plugin so that its errors, 404s included, come in Anthropic's shape rather than OpenAI's.
+    await app.register(anthropicRoutes(deps.gateway, deps.accounts), { prefix: '/v1/messages' });
+  }
   return app;
 }

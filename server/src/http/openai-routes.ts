@@ -1,8 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { FidusError } from '../core/index.ts';
 import type { Accounts } from '../domains/accounts/index.ts';
-import { ChatCompletionRequestSchema, type Gateway, type Target } from '../gateway/index.ts';
+import { ChatCompletionRequestSchema, type Gateway } from '../gateway/index.ts';
 import { bearerOf } from './bearer.ts';
+import { clientGoneSignal, targetHeaders, writeEventStream } from './gateway-reply.ts';
 import { toFidusError } from './problem.ts';
 
 /** Chat requests carry whole conversations and images: a larger limit than the rest of the API. */
@@ -32,15 +33,6 @@ function sendOpenAiError(reply: FastifyReply, error: FidusError): FastifyReply {
         code: error.code,
       },
     });
-}
-
-/** `x-fidus-overhead-ms`: everything since the request arrived (parsing, auth, routing) but upstream waiting. */
-function targetHeaders(target: Target, overheadMs: number): Record<string, string> {
-  return {
-    'x-fidus-provider': target.provider.id,
-    'x-fidus-model': target.model,
-    'x-fidus-overhead-ms': overheadMs.toFixed(2),
-  };
 }
 
 async function authenticate(accounts: Accounts, request: FastifyRequest): Promise<void> {
@@ -98,16 +90,13 @@ export function openAiRoutes(gateway: Gateway, accounts: Accounts) {
           );
         }
         const principal = request.principal!;
-        const clientGone = new AbortController();
-        reply.raw.on('close', () => {
-          if (!reply.raw.writableFinished) clientGone.abort();
-        });
+        const clientGone = clientGoneSignal(reply);
         const outcome = await gateway.chatCompletion(parsed.data, {
           tenantId: principal.tenantId,
           userId: principal.userId,
           apiKeyId: principal.apiKeyId ?? null,
           requestId: request.id,
-          signal: clientGone.signal,
+          signal: clientGone,
         });
         if (outcome.kind === 'json') {
           return reply
@@ -116,34 +105,7 @@ export function openAiRoutes(gateway: Gateway, accounts: Accounts) {
             .type('application/json')
             .send(outcome.body);
         }
-        // Headers are sent only now, after the first upstream event: until then a fallback was still possible.
-        reply.hijack();
-        const raw = reply.raw;
-        raw.writeHead(200, {
-          'content-type': 'text/event-stream; charset=utf-8',
-          'cache-control': 'no-cache',
-          connection: 'keep-alive',
-          'x-request-id': request.id,
-          ...targetHeaders(outcome.target, reply.elapsedTime - outcome.upstreamMs),
-        });
-        try {
-          for await (const event of outcome.events) {
-            if (clientGone.signal.aborted) break;
-            if (!raw.write(event)) {
-              await new Promise<void>((resolve) => {
-                const done = () => {
-                  raw.off('drain', done);
-                  raw.off('close', done);
-                  resolve();
-                };
-                raw.on('drain', done);
-                raw.on('close', done);
-              });
-            }
-          }
-        } finally {
-          raw.end();
-        }
+        await writeEventStream(reply, outcome, clientGone);
       },
     );
   };

@@ -1,0 +1,60 @@
+// What the gateway's HTTP APIs (OpenAI's at /v1, Anthropic's at /v1/messages) share in answering: the target
+// headers, the client-gone signal that aborts the upstream, and the writing of a stream.
+import type { FastifyReply } from 'fastify';
+import type { Target } from '../gateway/index.ts';
+
+/** `x-fidus-overhead-ms`: everything since the request arrived (parsing, auth, routing) but upstream waiting. */
+export function targetHeaders(target: Target, overheadMs: number): Record<string, string> {
+  return {
+    'x-fidus-provider': target.provider.id,
+    'x-fidus-model': target.model,
+    'x-fidus-overhead-ms': overheadMs.toFixed(2),
+  };
+}
+
+/** Aborts when the client closes the connection before the answer was written to its end. */
+export function clientGoneSignal(reply: FastifyReply): AbortSignal {
+  const clientGone = new AbortController();
+  reply.raw.on('close', () => {
+    if (!reply.raw.writableFinished) clientGone.abort();
+  });
+  return clientGone.signal;
+}
+
+/**
+ * Writes a stream of server-sent events, honouring backpressure, and ends the response. Headers are sent only now,
+ * after the first upstream event: until then a fallback was still possible.
+ */
+export async function writeEventStream(
+  reply: FastifyReply,
+  answer: { target: Target; upstreamMs: number; events: AsyncIterable<string> },
+  clientGone: AbortSignal,
+): Promise<void> {
+  reply.hijack();
+  const raw = reply.raw;
+  raw.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    connection: 'keep-alive',
+    'x-request-id': reply.request.id,
+    ...targetHeaders(answer.target, reply.elapsedTime - answer.upstreamMs),
+  });
+  try {
+    for await (const event of answer.events) {
+      if (clientGone.aborted) break;
+      if (!raw.write(event)) {
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            raw.off('drain', done);
+            raw.off('close', done);
+            resolve();
+          };
+          raw.on('drain', done);
+          raw.on('close', done);
+        });
+      }
+    }
+  } finally {
+    raw.end();
+  }
+}
