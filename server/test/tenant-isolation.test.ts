@@ -127,6 +127,22 @@ describe(`row-level security in the database (${lane})`, () => {
     expect(all.map((row) => row.id)).toEqual(expect.arrayContaining([a.tenant.id, b.tenant.id]));
   });
 
+  it('has row-level security on every table with a tenant_id, so a new table cannot forget it', async () => {
+    const tables = await t.database.db.system((tx) =>
+      queryRows<{ name: string; secured: boolean }>(
+        tx,
+        sql`select c.relname as name, c.relrowsecurity as secured
+              from pg_class c join pg_attribute a on a.attrelid = c.oid
+             where a.attname = 'tenant_id' and not a.attisdropped and c.relkind = 'r'
+               and c.relnamespace = 'public'::regnamespace`,
+      ),
+    );
+    expect(tables.map((table) => table.name)).toEqual(
+      expect.arrayContaining(['api_keys', 'llm_requests', 'tenant_providers', 'vault_keys']),
+    );
+    expect(tables.filter((table) => !table.secured).map((table) => table.name)).toEqual([]);
+  });
+
   it('runs tenant work as a role that is neither superuser nor exempt from RLS', async () => {
     const [role] = await t.database.db.tenant(a.tenant.id, (tx) =>
       queryRows<{ user: string; rolsuper: boolean; rolbypassrls: boolean }>(

@@ -2,8 +2,19 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ConfigError, createLogger, FidusError, loadConfig, type Config } from '../core/index.ts';
-import { openDatabase } from '../db/index.ts';
+import {
+  beginFileRotation,
+  ConfigError,
+  createLogger,
+  FidusError,
+  finishFileRotation,
+  loadConfig,
+  resolveMasterKey,
+  resolveMasterKeyring,
+  type Config,
+  type MasterKeyring,
+} from '../core/index.ts';
+import { masterKeyId, openDatabase, Vault } from '../db/index.ts';
 import { createServer, version } from '../http/index.ts';
 
 const help = `fidus ${version} — self-hosted, privacy-first AI platform
@@ -13,6 +24,9 @@ Usage: fidus <command> [options]
 Commands:
   serve [--role all|api]   Run the HTTP API (migrates the database first)
   migrate                  Apply pending database migrations and exit
+  vault rotate             Re-wrap every data key under the current master key (embedded: a new
+                           master.key is made; server mode: FIDUS_MASTER_KEY is the new key and
+                           FIDUS_MASTER_KEY_PREVIOUS the old one)
   help                     Show this help
 
 Options:
@@ -20,7 +34,7 @@ Options:
   -v, --version            Print the version
 
 Configuration comes from the environment (PORT, HOST, FIDUS_DATA_DIR, DATABASE_URL, REDIS_URL,
-FIDUS_MASTER_KEY, FIDUS_SIGNUP, LOG_LEVEL, FIDUS_CONFIG, FIDUS_TRUST_PROXY) — see README.md.`;
+FIDUS_MASTER_KEY, FIDUS_MASTER_KEY_PREVIOUS, FIDUS_SIGNUP, LOG_LEVEL, FIDUS_CONFIG, FIDUS_TRUST_PROXY) — see README.md.`;
 
 const roles = ['all', 'api'] as const;
 
@@ -85,6 +99,39 @@ async function migrate(config: Config): Promise<void> {
   }
 }
 
+/**
+ * `fidus vault rotate`. Embedded mode with the generated key file: a new key is written beside the old one first
+ * (`master.key.next`), every data key is re-wrapped under it in one transaction, then it replaces `master.key`;
+ * a crash in between is finished by running the command again. Otherwise the operator gives the keys.
+ */
+async function rotateVault(config: Config): Promise<void> {
+  const db = await openDatabase(
+    config.databaseUrl ? { url: config.databaseUrl } : { dataDir: config.dataDir },
+  );
+  try {
+    await db.migrate();
+    const fileRotation = config.mode === 'embedded' && !config.masterKey;
+    const keyring: MasterKeyring = fileRotation
+      ? {
+          current: beginFileRotation(config.dataDir),
+          previous: [resolveMasterKey(config), ...config.previousMasterKeys],
+        }
+      : resolveMasterKeyring(config);
+    let result;
+    try {
+      result = await new Vault(keyring).rotate(db);
+    } catch (error) {
+      throw new FidusError('conflict', (error as Error).message);
+    }
+    if (fileRotation) finishFileRotation(config.dataDir);
+    console.log(
+      `fidus: re-wrapped ${result.rewrapped} of ${result.total} data keys under master key ${masterKeyId(keyring.current)}`,
+    );
+  } finally {
+    await db.close();
+  }
+}
+
 export async function main(argv: string[]): Promise<void> {
   let parsed;
   try {
@@ -106,6 +153,10 @@ export async function main(argv: string[]): Promise<void> {
   if (parsed.values.version) return void console.log(version);
   if (parsed.values.help || command === 'help') return void console.log(help);
   try {
+    if (command === 'vault') {
+      if (rest.length !== 1 || rest[0] !== 'rotate') throw new UsageError('usage: fidus vault rotate');
+      return await rotateVault(loadConfig());
+    }
     if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
     if (command === 'serve') return await serve(loadConfig(), parsed.values.role);
     if (command === 'migrate') return await migrate(loadConfig());

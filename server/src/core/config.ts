@@ -35,6 +35,15 @@ const EnvSchema = z.object({
         'must be 32 bytes encoded as base64 (44 characters) or hex (64 characters)',
       ),
   ),
+  /** Master keys being rotated away from, comma-separated: they still unwrap, nothing new is wrapped with them. */
+  FIDUS_MASTER_KEY_PREVIOUS: optional(
+    z
+      .string()
+      .refine(
+        (value) => value.split(',').every((key) => decodeKey(key)?.length === 32),
+        'must be comma-separated keys of 32 bytes as base64 or hex',
+      ),
+  ),
   FIDUS_SIGNUP: z.preprocess(
     emptyToUndefined,
     z.enum(signupModes, { error: `must be one of ${signupModes.join(', ')}` }).default('first-user'),
@@ -83,6 +92,8 @@ export interface Config {
   databaseUrl: string | undefined;
   redisUrl: string | undefined;
   masterKey: Buffer | undefined;
+  /** FIDUS_MASTER_KEY_PREVIOUS: keys a rotation moves away from. */
+  previousMasterKeys: Buffer[];
   signup: (typeof signupModes)[number];
   logLevel: (typeof logLevels)[number];
   mode: 'embedded' | 'server';
@@ -107,7 +118,7 @@ export function decodeKey(value: string): Buffer | undefined {
 }
 
 const describe = (value: unknown) => (value === undefined ? 'nothing' : JSON.stringify(value));
-const secretSettings = new Set(['FIDUS_MASTER_KEY']);
+const secretSettings = new Set(['FIDUS_MASTER_KEY', 'FIDUS_MASTER_KEY_PREVIOUS']);
 
 /** What an error line may repeat of a rejected value: never a key, never a password inside a URL. */
 function describeSetting(name: string, value: string | undefined): string {
@@ -138,6 +149,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     databaseUrl: values.DATABASE_URL,
     redisUrl: values.REDIS_URL,
     masterKey: values.FIDUS_MASTER_KEY ? decodeKey(values.FIDUS_MASTER_KEY) : undefined,
+    previousMasterKeys: (values.FIDUS_MASTER_KEY_PREVIOUS ?? '')
+      .split(',')
+      .filter((key) => key.trim())
+      .map((key) => decodeKey(key)!),
     signup: values.FIDUS_SIGNUP,
     logLevel: values.LOG_LEVEL,
     mode,

@@ -17,7 +17,7 @@ const Id = z
   .string()
   .regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'must be 1–63 lowercase letters, digits, ".", "_" or "-"');
 
-const ProviderConfigSchema = z.strictObject({
+export const ProviderConfigSchema = z.strictObject({
   id: Id,
   type: z.enum(providerTypes),
   baseURL: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),

@@ -1,6 +1,6 @@
 export { ConfigError, loadConfig, logLevels, signupModes } from './config.ts';
 export type { Config, TrustProxy } from './config.ts';
-export { FileConfigSchema, PriceSchema, providerTypes } from './file-config.ts';
+export { FileConfigSchema, PriceSchema, ProviderConfigSchema, providerTypes } from './file-config.ts';
 export type {
   FileConfig,
   GatewaySettings,
@@ -14,7 +14,13 @@ export type { ErrorCode, FieldIssue } from './errors.ts';
 export { isUuid, newId } from './ids.ts';
 export { createLogger } from './logger.ts';
 export type { Logger } from './logger.ts';
-export { resolveMasterKey } from './master-key.ts';
+export {
+  beginFileRotation,
+  finishFileRotation,
+  resolveMasterKey,
+  resolveMasterKeyring,
+} from './master-key.ts';
+export type { MasterKeyring } from './master-key.ts';
 export { hasRole, roles } from './principal.ts';
 export type { Principal, Role } from './principal.ts';
 export type { RouteAccess } from './http-context.ts';

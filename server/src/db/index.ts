@@ -2,3 +2,4 @@ export { migrationsFolder, openDatabase, queryRows, tenantRole } from './databas
 export type { Database, OpenDatabaseOptions, Tx } from './database.ts';
 export { lockDataDir, lockFileName } from './lock.ts';
 export type { NotificationHandler } from './notifications.ts';
+export { masterKeyId, Vault } from './vault/index.ts';

@@ -42,6 +42,7 @@ export interface Resolved {
 
 export interface Catalog {
   providers: ReadonlyMap<string, Provider>;
+  aliases: ReadonlyMap<string, Target[]>;
   defaultModel: string | undefined;
   /** Names a request may use: every alias and every `provider/model` of an alias target. */
   modelNames(): string[];
@@ -58,8 +59,13 @@ function resolveSecret(value: string | undefined, where: string, env: NodeJS.Pro
   return resolved;
 }
 
-function toProvider(config: ProviderConfig, index: number, env: NodeJS.ProcessEnv): Provider {
-  const where = `providers[${index}] (${config.id})`;
+/** A provider from its config entry, with secrets already resolved (`resolve` reads `env:` values, or refuses them). */
+export function toProvider(
+  config: ProviderConfig,
+  where: string,
+  resolve: (value: string | undefined, where: string) => string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): Provider {
   if (keyRequired.has(config.type) && !config.apiKey)
     throw new ConfigError(`${where}.apiKey is required for ${config.type}`);
   const ollamaBase = `${(env['OLLAMA_BASE_URL'] ?? 'http://127.0.0.1:11434').replace(/\/+$/, '')}/v1`;
@@ -69,11 +75,11 @@ function toProvider(config: ProviderConfig, index: number, env: NodeJS.ProcessEn
     id: config.id,
     type: config.type,
     baseURL: baseURL.replace(/\/+$/, ''),
-    apiKey: resolveSecret(config.apiKey, `${where}.apiKey`, env),
+    apiKey: resolve(config.apiKey, `${where}.apiKey`),
     headers: Object.fromEntries(
       Object.entries(config.headers ?? {}).map(([name, value]) => [
         name.toLowerCase(),
-        resolveSecret(value, `${where}.headers.${name}`, env) ?? '',
+        resolve(value, `${where}.headers.${name}`) ?? '',
       ]),
     ),
     local: config.local ?? loopback.test(new URL(baseURL).hostname),
@@ -101,7 +107,8 @@ export function buildCatalog(file: FileConfig, env: NodeJS.ProcessEnv = process.
   (file.providers ?? defaultProviders(env)).forEach((config, index) => {
     if (providers.has(config.id))
       throw new ConfigError(`providers[${index}].id "${config.id}" is used twice`);
-    providers.set(config.id, toProvider(config, index, env));
+    const resolve = (value: string | undefined, where: string) => resolveSecret(value, where, env);
+    providers.set(config.id, toProvider(config, `providers[${index}] (${config.id})`, resolve, env));
   });
   const aliases = new Map<string, Target[]>();
   (file.models ?? []).forEach((alias: ModelAliasConfig, index) => {
@@ -123,9 +130,27 @@ export function buildCatalog(file: FileConfig, env: NodeJS.ProcessEnv = process.
     });
     aliases.set(alias.alias, targets);
   });
-  const defaultModel = file.defaultModel ?? aliases.keys().next().value;
-  const catalog: Catalog = {
+  const catalog = makeCatalog(providers, aliases, file.defaultModel ?? aliases.keys().next().value);
+  if (file.defaultModel) {
+    try {
+      catalog.resolve(file.defaultModel);
+    } catch {
+      throw new ConfigError(
+        `defaultModel "${file.defaultModel}" is neither an alias nor "provider/model" of a configured provider`,
+      );
+    }
+  }
+  return catalog;
+}
+
+function makeCatalog(
+  providers: ReadonlyMap<string, Provider>,
+  aliases: ReadonlyMap<string, Target[]>,
+  defaultModel: string | undefined,
+): Catalog {
+  return {
     providers,
+    aliases,
     defaultModel,
     modelNames: () => {
       const names = new Set<string>(aliases.keys());
@@ -158,14 +183,33 @@ export function buildCatalog(file: FileConfig, env: NodeJS.ProcessEnv = process.
       return { alias: null, targets: [{ provider, model: wanted.slice(slash + 1) }] };
     },
   };
-  if (file.defaultModel) {
-    try {
-      catalog.resolve(file.defaultModel);
-    } catch {
-      throw new ConfigError(
-        `defaultModel "${file.defaultModel}" is neither an alias nor "provider/model" of a configured provider`,
-      );
-    }
+}
+
+/** What a tenant adds to the global catalog: its own providers (secrets opened) and aliases. */
+export interface TenantEntries {
+  providers: Provider[];
+  aliases: { alias: string; targets: { provider: string; model: string }[] }[];
+}
+
+/**
+ * The global catalog with a tenant's providers and aliases added. Global names win: a tenant entry that collides
+ * with one (the operator may add it after the tenant did) is left out, as is an alias target naming a provider
+ * that no longer exists.
+ */
+export function extendCatalog(base: Catalog, tenant: TenantEntries): Catalog {
+  if (tenant.providers.length === 0 && tenant.aliases.length === 0) return base;
+  const providers = new Map(base.providers);
+  for (const provider of tenant.providers) {
+    if (!providers.has(provider.id) && !base.aliases.has(provider.id)) providers.set(provider.id, provider);
   }
-  return catalog;
+  const aliases = new Map(base.aliases);
+  for (const { alias, targets } of tenant.aliases) {
+    if (aliases.has(alias) || providers.has(alias)) continue;
+    const resolved = targets.flatMap((target) => {
+      const provider = providers.get(target.provider);
+      return provider ? [{ provider, model: target.model }] : [];
+    });
+    if (resolved.length > 0) aliases.set(alias, resolved);
+  }
+  return makeCatalog(providers, aliases, base.defaultModel);
 }

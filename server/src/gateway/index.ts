@@ -1,6 +1,6 @@
 import type { Registry } from 'prom-client';
 import type { FileConfig } from '../core/index.ts';
-import type { Database } from '../db/index.ts';
+import type { Database, Vault } from '../db/index.ts';
 import { toLogEntry } from './accounting.ts';
 import { Limiter, MemoryCounters, RedisCounters, type SpendBaseline } from './limits/index.ts';
 import { createPriceBook, type PriceBook } from './prices.ts';
@@ -12,6 +12,7 @@ import {
   type UsageRow,
 } from './request-log/index.ts';
 import { buildCatalog, type Catalog } from './catalog.ts';
+import { catalogChannel, TenantCatalogs, TenantProviderStore } from './tenant-providers/index.ts';
 import { chatCompletion, type CallContext, type ChatOutcome, type CompletedCall } from './chat.ts';
 import { CircuitBreaker } from './circuit.ts';
 import { gatewayMetrics } from './metrics.ts';
@@ -24,6 +25,8 @@ export { ChatCompletionRequestSchema } from './schemas.ts';
 export { UsageQuery, UsageResponseSchema } from './request-log/index.ts';
 export type { UsageOptions, UsageRow } from './request-log/index.ts';
 export { usageRoutes } from './usage-routes.ts';
+export { tenantProviderRoutes } from './tenant-providers/index.ts';
+export type { TenantProviderStore } from './tenant-providers/index.ts';
 export {
   anthropicError,
   createMessage,
@@ -47,13 +50,20 @@ export interface GatewayOptions {
   onCompleted?: (call: CompletedCall) => void;
   /** Hears request-log flushes that failed (their rows are kept and retried) or rows the database refused. */
   onLogError?: (error: unknown) => void;
+  /** With it (and `db`), tenants may add their own providers, their keys sealed by it, and aliases. */
+  vault?: Vault;
   /** Where the AI SDK's warnings go (e.g. a parameter a provider ignores); without it they are dropped. */
   onProviderWarning?: (warning: { provider: string; model: string; warnings: unknown[] }) => void;
 }
 
 /** The LLM gateway: OpenAI-wire routing with retries, fallbacks and circuit breaking, usable in-process. */
 export interface Gateway {
+  /** The global catalog: the config file's providers and aliases. */
   catalog: Catalog;
+  /** The global catalog with a tenant's own providers and aliases. */
+  catalogFor(tenantId: string): Promise<Catalog>;
+  /** Tenants' own providers and aliases; absent without a database and a vault. */
+  tenantProviders: TenantProviderStore | undefined;
   chatCompletion(request: ChatCompletionRequest, context: CallContext): Promise<ChatOutcome>;
   /** Usage of one tenant from the request log. */
   usage(tenantId: string, options: UsageOptions): Promise<UsageRow[]>;
@@ -71,6 +81,31 @@ function createLimiter(options: GatewayOptions, prices: PriceBook): Limiter {
     ? new RedisCounters(options.redisUrl, baseline)
     : new MemoryCounters(baseline);
   return new Limiter(options.file.limits, counters, prices, (error) => options.onLogError?.(error));
+}
+
+function tenantCatalogs(
+  options: GatewayOptions,
+  catalog: Catalog,
+): { store?: TenantProviderStore; catalogs?: TenantCatalogs } {
+  const { db, vault } = options;
+  if (!db || !vault) return {};
+  const store: TenantProviderStore = new TenantProviderStore(db, vault, catalog, {
+    announce: (tx, tenantId) => db.notify(catalogChannel, tenantId, tx),
+    forget: (tenantId) => catalogs.forget(tenantId),
+  });
+  // Another process's change arrives as a notification; the TTL only bounds one that was lost.
+  const catalogs = new TenantCatalogs(
+    catalog,
+    (tenantId) => store.entries(tenantId),
+    db.kind === 'postgres' ? 60_000 : undefined,
+  );
+  // A null payload: the listener reconnected and may have missed changes.
+  void db
+    .listen(catalogChannel, (tenantId) =>
+      tenantId === null ? catalogs.forgetAll() : catalogs.forget(tenantId),
+    )
+    .catch(() => {});
+  return { store, catalogs };
 }
 
 /** Throws a ConfigError for what the gateway would refuse at start, before anything is opened. */
@@ -92,6 +127,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const db = options.db;
   const log = db ? new RequestLogWriter(db, { onError: (error) => options.onLogError?.(error) }) : undefined;
   const limiter = options.file.limits ? createLimiter(options, prices) : undefined;
+  const { store: tenantProviders, catalogs } = tenantCatalogs(options, catalog);
   const completed = (call: CompletedCall) => {
     const entry = toLogEntry(call, prices);
     observe?.(call, entry.costUsd);
@@ -102,10 +138,17 @@ export function createGateway(options: GatewayOptions): Gateway {
     });
     options.onCompleted?.(call);
   };
+  const catalogFor = (tenantId: string) => catalogs?.get(tenantId) ?? Promise.resolve(catalog);
   return {
     catalog,
-    chatCompletion: (request, context) =>
-      chatCompletion({ catalog, settings, upstreams, breaker, limiter, completed }, request, context),
+    catalogFor,
+    tenantProviders,
+    chatCompletion: async (request, context) =>
+      chatCompletion(
+        { catalog: await catalogFor(context.tenantId), settings, upstreams, breaker, limiter, completed },
+        request,
+        context,
+      ),
     usage: async (tenantId, query) => {
       if (!db) return [];
       await log?.flush();

@@ -12,7 +12,7 @@ import { FidusError, hasRole, newId, type Logger, type RouteAccess, type TrustPr
 import type { Database } from '../db/index.ts';
 import type { Accounts } from '../domains/accounts/index.ts';
 import type { Registry } from 'prom-client';
-import { usageRoutes, type Gateway } from '../gateway/index.ts';
+import { tenantProviderRoutes, usageRoutes, type Gateway } from '../gateway/index.ts';
 import { anthropicRoutes } from './anthropic-routes.ts';
 import { bearerOf } from './bearer.ts';
 import { registerMetrics } from './metrics.ts';
@@ -172,6 +172,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       });
       await api.register(deps.accounts.routes);
       if (deps.gateway) await api.register(usageRoutes(deps.gateway));
+      if (deps.gateway?.tenantProviders) await api.register(tenantProviderRoutes(deps.gateway.tenantProviders));
     },
     { prefix: '/api/v1' },
   );

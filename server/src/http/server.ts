@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
-import { createLogger, resolveMasterKey, type Config, type Logger } from '../core/index.ts';
-import { openDatabase, type Database } from '../db/index.ts';
+import { createLogger, resolveMasterKeyring, type Config, type Logger } from '../core/index.ts';
+import { openDatabase, Vault, type Database } from '../db/index.ts';
 import { bootstrapInviteHours, createAccounts, type Accounts } from '../domains/accounts/index.ts';
 import { buildApp } from './app.ts';
 import { Registry } from 'prom-client';
@@ -25,7 +25,8 @@ export async function createServer(
   config: Config,
   logger = createLogger(config.logLevel),
 ): Promise<RunningServer> {
-  const masterKey = resolveMasterKey(config);
+  const keyring = resolveMasterKeyring(config);
+  const masterKey = keyring.current;
   // The model catalog checks its configuration before anything is opened.
   const metrics = new Registry();
   checkGatewayConfig(config.file);
@@ -35,6 +36,7 @@ export async function createServer(
   const gateway = createGateway({
     file: config.file,
     db,
+    vault: new Vault(keyring),
     redisUrl: config.redisUrl,
     metrics,
     onProviderWarning: (warning) => logger.warn(warning, 'provider warning'),

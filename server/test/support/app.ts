@@ -1,6 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { createLogger, FileConfigSchema, type Config, type TrustProxy } from '../../src/core/index.ts';
+import {
+  createLogger,
+  FileConfigSchema,
+  type Config,
+  type Logger,
+  type TrustProxy,
+} from '../../src/core/index.ts';
+import { Vault } from '../../src/db/index.ts';
 import { createGateway } from '../../src/gateway/index.ts';
 import { createAccounts, type Accounts } from '../../src/domains/accounts/index.ts';
 import { buildApp } from '../../src/http/index.ts';
@@ -20,18 +27,29 @@ export async function createTestApp(
     masterKey?: Buffer;
     database?: TestDatabase;
     trustProxy?: TrustProxy;
+    /** The config file's content (providers, models, …); default: none. */
+    file?: Record<string, unknown>;
+    /** Where the app logs; default: nowhere (FIDUS_TEST_LOG_LEVEL to see it). */
+    logger?: Logger;
   } = {},
 ): Promise<TestApp> {
   const database = options.database ?? (await createTestDatabase());
-  const logger = createLogger(process.env['FIDUS_TEST_LOG_LEVEL'] ?? 'silent');
+  const logger = options.logger ?? createLogger(process.env['FIDUS_TEST_LOG_LEVEL'] ?? 'silent');
+  const masterKey = options.masterKey ?? randomBytes(32);
   const accounts = await createAccounts({
     db: database.db,
-    masterKey: options.masterKey ?? randomBytes(32),
+    masterKey,
     signup: options.signup ?? 'first-user',
     logger,
   });
-  // No providers configured: the gateway's routes exist (and get fuzzed), its upstream is an Ollama nobody runs.
-  const gateway = createGateway({ file: FileConfigSchema.parse({}), env: {}, db: database.db });
+  // Without a file no providers are configured: the gateway's routes exist (and get fuzzed), its upstream is an
+  // Ollama nobody runs.
+  const gateway = createGateway({
+    file: FileConfigSchema.parse(options.file ?? {}),
+    env: {},
+    db: database.db,
+    vault: new Vault({ current: masterKey, previous: [] }),
+  });
   const app = await buildApp({
     db: database.db,
     logger,

@@ -49,6 +49,7 @@ afterAll(async () => {
 function deps(): ChatDeps {
   const catalog: Catalog = {
     providers: new Map([['anthropic', targets[0]!.provider]]),
+    aliases: new Map([['smart', targets]]),
     defaultModel: 'smart',
     modelNames: () => ['smart'],
     resolve: () => ({ alias: 'smart', targets }),

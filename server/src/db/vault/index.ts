@@ -1,0 +1,2 @@
+export { Vault } from './vault.ts';
+export { masterKeyId } from './crypto.ts';
