@@ -1,0 +1,16 @@
+export { EmbeddedQueue } from './embedded-queue.ts';
+export type { EmbeddedQueueOptions } from './embedded-queue.ts';
+export { nextRun } from './schedules.ts';
+export { BackoffSchema, EnqueueOptionsSchema, jobStates } from './types.ts';
+export type {
+  Backoff,
+  EnqueueOptions,
+  JobDefinition,
+  JobFilter,
+  JobRecord,
+  JobState,
+  Queue,
+  RunningJob,
+  ScheduleDefinition,
+  WorkerOptions,
+} from './types.ts';
