@@ -94,6 +94,8 @@ interface JsonSchema {
   properties?: Record<string, JsonSchema>;
   required?: string[];
   additionalProperties?: boolean | JsonSchema;
+  items?: JsonSchema;
+  minItems?: number;
   anyOf?: JsonSchema[];
   oneOf?: JsonSchema[];
   allOf?: JsonSchema[];
@@ -198,8 +200,16 @@ function sampleValue(name: string, schema: JsonSchema): unknown {
   }
   if (types.has('integer') || types.has('number')) return schema.minimum ?? 1;
   if (types.has('boolean')) return true;
-  if (types.has('array')) return [];
-  if (types.has('object')) return {};
+  // Containers are as small as their schema allows, made of valid parts: the base body must pass validation.
+  if (types.has('array')) {
+    const items = schema.items ?? {};
+    return Array.from({ length: schema.minItems ?? 0 }, () => sampleValue(name, items));
+  }
+  if (types.has('object')) {
+    return Object.fromEntries(
+      (schema.required ?? []).map((key) => [key, sampleValue(key, schema.properties?.[key] ?? {})]),
+    );
+  }
   return null;
 }
 
@@ -871,7 +881,17 @@ describe('bad input', () => {
           }
           for (const value of uuids) {
             // A well-formed id that names nothing: not found, never a crash or a leak of someone else's row.
-            send(`${param.name} = unknown id ${value}`, value, expectFor(endpoint, caller, { status: 404 }));
+            // Parameters that are names, not UUIDs (a provider's id is lowercase), refuse the uppercase ones.
+            const violates = stringViolates(param.schema, value);
+            send(
+              `${param.name} = unknown id ${value}`,
+              value,
+              expectFor(
+                endpoint,
+                caller,
+                violates ? { status: 400, fields: [`params.${param.name}`] } : { status: 404 },
+              ),
+            );
           }
           for (const segment of rawSegments) {
             send(`${param.name} = raw ${preview(segment, 24)}`, segment, {});

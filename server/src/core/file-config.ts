@@ -26,13 +26,33 @@ export const ProviderConfigSchema = z.strictObject({
   /** Local models see raw text; cloud models get pseudonymised text. Default: true for a loopback baseURL. */
   local: z.boolean().optional(),
   headers: z.record(z.string(), z.string()).optional(),
+  /** List the provider's own models on `GET /v1/models` (model discovery). Default: true. */
+  discover: z.boolean().optional(),
 });
 
 const TargetSchema = z.strictObject({ provider: Id, model: z.string().min(1).max(200) });
 
+/** How long a cached answer is served: at most 30 days. */
+const cacheTtlSeconds = z.number().int().positive().max(2_592_000);
+
+/** The response cache (docs/gateway.md, "Response cache"); it applies per alias or per request, never by default. */
+const CacheSettingsSchema = z.strictObject({
+  ttlSeconds: cacheTtlSeconds.default(3_600),
+  /** Bytes of answers kept in memory without Redis (default 64 MiB); the least recently used go first. */
+  maxBytes: z.number().int().positive().default(67_108_864),
+  /** A larger answer is not cached (default 1 MiB). */
+  maxEntryBytes: z.number().int().positive().default(1_048_576),
+});
+
 const ModelAliasSchema = z.strictObject({
   alias: Id,
   targets: z.array(TargetSchema).min(1, 'must name at least one target'),
+  /** Cache this alias's answers: `true` for the default TTL, or with a TTL of its own. */
+  cache: z
+    .union([z.boolean(), z.strictObject({ ttlSeconds: cacheTtlSeconds })], {
+      error: 'must be true, false or { "ttlSeconds": <seconds> }',
+    })
+    .optional(),
 });
 
 /** USD per million tokens. */
@@ -61,6 +81,7 @@ const GatewaySettingsSchema = z.strictObject({
   /** Consecutive failed requests after which a target is skipped for `circuitCoolDownMs`. */
   circuitFailureThreshold: z.number().int().min(1).max(1_000).default(5),
   circuitCoolDownMs: milliseconds(3_600_000).default(30_000),
+  cache: CacheSettingsSchema.default(CacheSettingsSchema.parse({})),
 });
 
 const LimitsSchema = z.strictObject({

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FidusError, type GatewaySettings } from '../core/index.ts';
+import { answerFromCache, type CacheChoice, type ResponseCache, type StreamCapture } from './cache/index.ts';
 import type { Catalog, Target } from './catalog.ts';
 import type { CircuitBreaker } from './circuit.ts';
 import type { Limiter, Reservation } from './limits/index.ts';
@@ -14,6 +15,8 @@ export interface CallContext {
   requestId: string;
   /** Aborts when the client goes away: the upstream request is aborted with it. */
   signal: AbortSignal;
+  /** The request's `x-fidus-cache` header; without it, the alias's config decides whether the cache applies. */
+  cache?: CacheChoice | undefined;
 }
 
 /** One finished gateway request, for accounting and metrics. */
@@ -35,12 +38,19 @@ export interface CompletedCall {
   upstreamMs: number;
   /** The request's hold on its limits, to settle with what it used. */
   reservation: Reservation | undefined;
+  /** Set when the response cache applied: a hit was answered from it, at no upstream cost. */
+  cache?: 'hit' | 'miss' | undefined;
 }
 
 export type ChatOutcome =
   /** `upstreamMs`: time spent waiting on upstreams before the answer (or its first byte) was there. */
-  | { kind: 'json'; status: number; body: Buffer; target: Target; upstreamMs: number }
-  | { kind: 'stream'; target: Target; events: AsyncGenerator<string, void, undefined>; upstreamMs: number };
+  (
+    | { kind: 'json'; status: number; body: Buffer; target: Target; upstreamMs: number }
+    | { kind: 'stream'; target: Target; events: AsyncGenerator<string, void, undefined>; upstreamMs: number }
+  ) & {
+    /** Set when the response cache applied to the request: answered from it (`hit`) or not (`miss`). */
+    cache?: 'hit' | 'miss' | undefined;
+  };
 
 export interface ChatDeps {
   catalog: Catalog;
@@ -49,16 +59,20 @@ export interface ChatDeps {
   breaker: CircuitBreaker;
   limiter: Limiter | undefined;
   completed: (call: CompletedCall) => void;
+  cache?: ResponseCache | undefined;
 }
 
 /** Upstream answers that are the request's own fault: every target would say the same, so pass them on. */
-const clientFault = new Set([400, 413, 422]);
-const retryable = new Set([408, 409, 429, 500, 502, 503, 504]);
-const maxErrorBodyBytes = 64 * 1024;
+export const clientFault = new Set([400, 413, 422]);
+export const retryable = new Set([408, 409, 429, 500, 502, 503, 504]);
+export const maxErrorBodyBytes = 64 * 1024;
 
-const keyOf = (target: Target) => `${target.provider.id}/${target.model}`;
+export const keyOf = (target: Target) => `${target.provider.id}/${target.model}`;
 
-async function readAll(body: AsyncIterable<Buffer>, limit = Number.POSITIVE_INFINITY): Promise<Buffer> {
+export async function readAll(
+  body: AsyncIterable<Buffer>,
+  limit = Number.POSITIVE_INFINITY,
+): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {
@@ -68,7 +82,7 @@ async function readAll(body: AsyncIterable<Buffer>, limit = Number.POSITIVE_INFI
   return Buffer.concat(chunks);
 }
 
-function upstreamMessage(body: Buffer): string {
+export function upstreamMessage(body: Buffer): string {
   try {
     const parsed = JSON.parse(body.toString('utf8')) as {
       error?: { message?: string } | string;
@@ -81,7 +95,7 @@ function upstreamMessage(body: Buffer): string {
   }
 }
 
-function describe(failure: AttemptFailure | undefined): string {
+export function describe(failure: AttemptFailure | undefined): string {
   if (!failure) return 'no target was tried';
   if (failure.kind === 'status') return `HTTP ${failure.status}: ${failure.message}`;
   return `${failure.kind}: ${failure.message}`;
@@ -92,7 +106,10 @@ function describe(failure: AttemptFailure | undefined): string {
  * attempt is over, so that nothing outlives it (AbortSignal.any with AbortSignal.timeout would keep every request's
  * signals alive until the timeout fires).
  */
-function attemptSignal(client: AbortSignal, timeoutMs: number): { signal: AbortSignal; release: () => void } {
+export function attemptSignal(
+  client: AbortSignal,
+  timeoutMs: number,
+): { signal: AbortSignal; release: () => void } {
   const controller = new AbortController();
   const onClientAbort = () => controller.abort(client.reason);
   if (client.aborted) onClientAbort();
@@ -112,7 +129,7 @@ function attemptSignal(client: AbortSignal, timeoutMs: number): { signal: AbortS
 }
 
 /** Exponential backoff with full jitter, or the upstream's Retry-After when it gives one. */
-function retryDelay(
+export function retryDelay(
   settings: GatewaySettings,
   attempt: number,
   retryAfterMs: number | undefined,
@@ -143,6 +160,7 @@ export async function chatCompletion(
   let lastFailure: AttemptFailure | undefined;
   let lastTarget: Target | null = null;
   let reservation: Reservation | undefined;
+  let cacheState: 'hit' | 'miss' | undefined = undefined; // set once the cache was asked, read by finish()
 
   const finish = (partial: Partial<CompletedCall> & Pick<CompletedCall, 'status' | 'httpStatus'>) =>
     deps.completed({
@@ -159,6 +177,7 @@ export async function chatCompletion(
       latencyMs: performance.now() - started,
       upstreamMs,
       reservation,
+      cache: cacheState,
       ...partial,
     });
 
@@ -167,6 +186,12 @@ export async function chatCompletion(
   } catch (error) {
     finish({ status: 'error', httpStatus: 429, errorCode: FidusError.from(error).code });
     throw error;
+  }
+  const cache = await deps.cache?.open(alias, targets, request, context);
+  cacheState = cache && (cache.hit ? 'hit' : 'miss');
+  if (cache?.hit) {
+    lastTarget = cache.hit.target;
+    return answerFromCache(cache.hit, stream, clientWantsUsage, started, finish);
   }
 
   for (const target of deps.breaker.order(targets, keyOf)) {
@@ -200,7 +225,14 @@ export async function chatCompletion(
           upstreamMs += performance.now() - sentAt;
           if (clientFault.has(response.status)) {
             finish({ status: 'error', httpStatus: response.status, errorCode: 'upstream_rejected_request' });
-            return { kind: 'json', status: response.status, body: errorBody, target, upstreamMs };
+            return {
+              kind: 'json',
+              status: response.status,
+              body: errorBody,
+              target,
+              upstreamMs,
+              cache: cacheState,
+            };
           }
           lastFailure = {
             kind: 'status',
@@ -227,7 +259,8 @@ export async function chatCompletion(
           }
           const latencyMs = performance.now() - started;
           finish({ status: 'ok', httpStatus: 200, usage, ttftMs: latencyMs });
-          return { kind: 'json', status: 200, body: answer, target, upstreamMs };
+          if (response.status === 200) cache?.saveWhole(target, answer);
+          return { kind: 'json', status: 200, body: answer, target, upstreamMs, cache: cacheState };
         }
         const iterator = (response.body as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
         const first = await iterator.next();
@@ -239,14 +272,24 @@ export async function chatCompletion(
           });
         deps.breaker.success(keyOf(target));
         streaming = true;
+        const capture = cache?.capture(target);
         return {
           kind: 'stream',
           target,
           upstreamMs,
-          events: relay(first.value, iterator, firstAt - started, clientWantsUsage, context, (partial) => {
-            attemptAbort.release();
-            finish(partial);
-          }),
+          cache: cacheState,
+          events: relay(
+            first.value,
+            iterator,
+            firstAt - started,
+            clientWantsUsage,
+            context,
+            (partial) => {
+              attemptAbort.release();
+              finish(partial);
+            },
+            capture,
+          ),
         };
       } catch (error) {
         upstreamMs += performance.now() - sentAt;
@@ -282,6 +325,7 @@ async function* relay(
   clientWantsUsage: boolean,
   context: CallContext,
   finish: (partial: Partial<CompletedCall> & Pick<CompletedCall, 'status' | 'httpStatus'>) => void,
+  capture?: StreamCapture,
 ): AsyncGenerator<string, void, undefined> {
   const splitter = new SseSplitter();
   let usage: OpenAiUsage | undefined;
@@ -295,6 +339,7 @@ async function* relay(
     let chunk: Buffer | undefined = first;
     while (chunk) {
       for (const event of splitter.push(chunk)) {
+        capture?.push(event); // the whole stream, the usage chunk the client may not get included
         const found = usageOfEvent(event);
         if (found) {
           usage = found.usage;
@@ -309,6 +354,7 @@ async function* relay(
     if (splitter.rest().trim()) yield `${splitter.rest()}\n\n`;
     if (!sawDone) throw new Error('the upstream stream ended without [DONE]');
     outcome = { status: 'ok', httpStatus: 200, errorCode: null };
+    capture?.complete(); // only a stream that ended with [DONE] is cached
   } catch (error) {
     if (context.signal.aborted) return;
     outcome = { status: 'error', httpStatus: 200, errorCode: 'upstream_stream_interrupted' };

@@ -2,6 +2,7 @@ import type { Registry } from 'prom-client';
 import type { FileConfig } from '../core/index.ts';
 import type { Database, Vault } from '../db/index.ts';
 import { toLogEntry } from './accounting.ts';
+import { createResponseCache } from './cache/index.ts';
 import { Limiter, MemoryCounters, RedisCounters, type SpendBaseline } from './limits/index.ts';
 import { createPriceBook, type PriceBook } from './prices.ts';
 import {
@@ -15,6 +16,9 @@ import { buildCatalog, type Catalog } from './catalog.ts';
 import { catalogChannel, TenantCatalogs, TenantProviderStore } from './tenant-providers/index.ts';
 import { chatCompletion, type CallContext, type ChatOutcome, type CompletedCall } from './chat.ts';
 import { CircuitBreaker } from './circuit.ts';
+import { ModelDiscovery, type ModelListing } from './discovery.ts';
+import { createEmbeddings, type EmbeddingsOutcome, type EmbeddingsRequest } from './embeddings.ts';
+import { GoogleEmbeddings } from './google/embeddings.ts';
 import { gatewayMetrics } from './metrics.ts';
 import type { ChatCompletionRequest } from './schemas.ts';
 import { Upstreams } from './upstream.ts';
@@ -22,6 +26,9 @@ import { Upstreams } from './upstream.ts';
 export type { Catalog, Provider, Target } from './catalog.ts';
 export type { CallContext, ChatOutcome, CompletedCall } from './chat.ts';
 export { ChatCompletionRequestSchema } from './schemas.ts';
+export { EmbeddingsRequestSchema } from './embeddings.ts';
+export type { EmbeddingsOutcome, EmbeddingsRequest } from './embeddings.ts';
+export type { DiscoveryStatus, ModelCapabilities, ModelEntry, ModelListing } from './discovery.ts';
 export { UsageQuery, UsageResponseSchema } from './request-log/index.ts';
 export type { UsageOptions, UsageRow } from './request-log/index.ts';
 export { usageRoutes } from './usage-routes.ts';
@@ -52,7 +59,10 @@ export interface GatewayOptions {
   onLogError?: (error: unknown) => void;
   /** With it (and `db`), tenants may add their own providers, their keys sealed by it, and aliases. */
   vault?: Vault;
-  /** Where the AI SDK's warnings go (e.g. a parameter a provider ignores); without it they are dropped. */
+  /**
+   * Where the AI SDK's warnings go (e.g. a parameter a provider ignores), and the first failure of each streak of
+   * a provider's model discovery (`model: '*'`); without it they are dropped.
+   */
   onProviderWarning?: (warning: { provider: string; model: string; warnings: unknown[] }) => void;
 }
 
@@ -65,6 +75,10 @@ export interface Gateway {
   /** Tenants' own providers and aliases; absent without a database and a vault. */
   tenantProviders: TenantProviderStore | undefined;
   chatCompletion(request: ChatCompletionRequest, context: CallContext): Promise<ChatOutcome>;
+  /** `POST /v1/embeddings`, routed like a chat completion; the body is OpenAI's embedding list (or an upstream 4xx). */
+  embeddings(request: EmbeddingsRequest, context: CallContext): Promise<EmbeddingsOutcome>;
+  /** What a tenant may name: aliases, configured and discovered `provider/model` names, and discovery's state. */
+  models(tenantId: string): Promise<ModelListing>;
   /** Usage of one tenant from the request log. */
   usage(tenantId: string, options: UsageOptions): Promise<UsageRow[]>;
   /** This month's counted spend of `tenant:<id>` or `key:<id>` (undefined: no budget counted yet). */
@@ -127,13 +141,30 @@ export function createGateway(options: GatewayOptions): Gateway {
   const db = options.db;
   const log = db ? new RequestLogWriter(db, { onError: (error) => options.onLogError?.(error) }) : undefined;
   const limiter = options.file.limits ? createLimiter(options, prices) : undefined;
+  const cache = createResponseCache(options.file, options.redisUrl, options.metrics);
   const { store: tenantProviders, catalogs } = tenantCatalogs(options, catalog);
+  const googleEmbeddings = new GoogleEmbeddings(settings);
+  const notDiscovered = new Set(
+    (options.file.providers ?? []).filter((entry) => entry.discover === false).map((entry) => entry.id),
+  );
+  const discovery = new ModelDiscovery({
+    discoverable: (provider) => !notDiscovered.has(provider.id),
+    onFailure: (provider, message) =>
+      options.onProviderWarning?.({
+        provider: provider.id,
+        model: '*',
+        warnings: [{ type: 'model-discovery-failed', message }],
+      }),
+  });
   const completed = (call: CompletedCall) => {
     const entry = toLogEntry(call, prices);
-    observe?.(call, entry.costUsd);
+    // A cached answer cost nothing upstream: logged with its usage at cost 0, and no upstream call in metrics.
+    const cacheHit = call.cache === 'hit';
+    if (cacheHit) Object.assign(entry, { costUsd: 0, cacheHit });
+    else observe?.(call, entry.costUsd);
     log?.record(entry);
     call.reservation?.settle({
-      tokens: (entry.inputTokens ?? 0) + (entry.outputTokens ?? 0),
+      tokens: cacheHit ? 0 : (entry.inputTokens ?? 0) + (entry.outputTokens ?? 0),
       costUsd: entry.costUsd ?? 0,
     });
     options.onCompleted?.(call);
@@ -145,10 +176,33 @@ export function createGateway(options: GatewayOptions): Gateway {
     tenantProviders,
     chatCompletion: async (request, context) =>
       chatCompletion(
-        { catalog: await catalogFor(context.tenantId), settings, upstreams, breaker, limiter, completed },
+        {
+          catalog: await catalogFor(context.tenantId),
+          settings,
+          upstreams,
+          breaker,
+          limiter,
+          completed,
+          cache,
+        },
         request,
         context,
       ),
+    embeddings: async (request, context) =>
+      createEmbeddings(
+        {
+          catalog: await catalogFor(context.tenantId),
+          settings,
+          upstreams,
+          breaker,
+          limiter,
+          completed,
+          googleEmbeddings,
+        },
+        request,
+        context,
+      ),
+    models: async (tenantId) => discovery.list(await catalogFor(tenantId)),
     usage: async (tenantId, query) => {
       if (!db) return [];
       await log?.flush();
@@ -158,8 +212,11 @@ export function createGateway(options: GatewayOptions): Gateway {
     monthlySpend: async (scopeKey) => limiter?.spent(scopeKey),
     close: async () => {
       await upstreams.close();
+      await googleEmbeddings.close();
+      await discovery.close();
       await log?.close();
       await limiter?.close();
+      await cache.close();
     },
   };
 }

@@ -89,6 +89,13 @@ const openai: Record<string, Price> = {
   o3: { input: 2, cachedInput: 0.5, output: 8 },
   'o4-mini': { input: 1.1, cachedInput: 0.275, output: 4.4 },
   'o3-mini': { input: 1.1, cachedInput: 0.55, output: 4.4 },
+  // Embeddings bill input only (`output` 0). text-embedding-3-large $0.13 and -3-small $0.02: the model page
+  // https://developers.openai.com/api/docs/models/text-embedding-3-large (its comparison lists -3-small), checked
+  // 2026-11-23. text-embedding-ada-002 $0.10: as OpenRouter passes it through and third-party tables give it, not
+  // read on OpenAI's own page.
+  'text-embedding-3-large': { input: 0.13, output: 0 },
+  'text-embedding-3-small': { input: 0.02, output: 0 },
+  'text-embedding-ada-002': { input: 0.1, output: 0 },
 };
 
 /*

@@ -11,7 +11,7 @@ import {
   type Gateway,
 } from '../gateway/index.ts';
 import { bearerOf } from './bearer.ts';
-import { clientGoneSignal, targetHeaders, writeEventStream } from './gateway-reply.ts';
+import { cacheChoiceOf, clientGoneSignal, targetHeaders, writeEventStream } from './gateway-reply.ts';
 import { openAiBodyLimitBytes } from './openai-routes.ts';
 import { toFidusError } from './problem.ts';
 
@@ -74,6 +74,7 @@ export function anthropicRoutes(gateway: Gateway, accounts: Accounts) {
     app.post('/', options, async (request, reply) => {
       const body = parseAnthropicRequest(MessagesRequestSchema, request.body);
       const principal = request.principal!;
+      const cache = cacheChoiceOf(request);
       const clientGone = clientGoneSignal(reply);
       const outcome = await createMessage(
         (chatRequest, context) => gateway.chatCompletion(chatRequest, context),
@@ -84,12 +85,13 @@ export function anthropicRoutes(gateway: Gateway, accounts: Accounts) {
           apiKeyId: principal.apiKeyId ?? null,
           requestId: request.id,
           signal: clientGone,
+          cache,
         },
       );
       if (outcome.kind === 'json') {
         return reply
           .code(outcome.status)
-          .headers(targetHeaders(outcome.target, reply.elapsedTime - outcome.upstreamMs))
+          .headers(targetHeaders(outcome.target, reply.elapsedTime - outcome.upstreamMs, outcome.cache))
           .type('application/json')
           .send(outcome.body);
       }
@@ -99,7 +101,8 @@ export function anthropicRoutes(gateway: Gateway, accounts: Accounts) {
     // An estimate (see gateway/messages/count.ts): no upstream is asked, nothing is logged or counted.
     app.post('/count_tokens', options, async (request) => {
       const body = parseAnthropicRequest(CountTokensRequestSchema, request.body);
-      gateway.catalog.resolve(body.model); // an unknown model is a 404 here as on /v1/messages
+      // An unknown model is a 404 here as on /v1/messages.
+      (await gateway.catalogFor(request.principal!.tenantId)).resolve(body.model);
       return { input_tokens: estimateInputTokens(body) };
     });
   };

@@ -172,7 +172,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       });
       await api.register(deps.accounts.routes);
       if (deps.gateway) await api.register(usageRoutes(deps.gateway));
-      if (deps.gateway?.tenantProviders) await api.register(tenantProviderRoutes(deps.gateway.tenantProviders));
+      if (deps.gateway?.tenantProviders)
+        await api.register(tenantProviderRoutes(deps.gateway.tenantProviders));
     },
     { prefix: '/api/v1' },
   );

@@ -1,15 +1,35 @@
 // What the gateway's HTTP APIs (OpenAI's at /v1, Anthropic's at /v1/messages) share in answering: the target
 // headers, the client-gone signal that aborts the upstream, and the writing of a stream.
-import type { FastifyReply } from 'fastify';
-import type { Target } from '../gateway/index.ts';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { FidusError } from '../core/index.ts';
+import type { CallContext, ChatOutcome, Target } from '../gateway/index.ts';
 
-/** `x-fidus-overhead-ms`: everything since the request arrived (parsing, auth, routing) but upstream waiting. */
-export function targetHeaders(target: Target, overheadMs: number): Record<string, string> {
+/**
+ * `x-fidus-overhead-ms`: everything since the request arrived (parsing, auth, routing) but upstream waiting.
+ * `x-fidus-cache`: `hit` or `miss`, when the response cache applied to the request.
+ */
+export function targetHeaders(
+  target: Target,
+  overheadMs: number,
+  cache?: ChatOutcome['cache'],
+): Record<string, string> {
   return {
     'x-fidus-provider': target.provider.id,
     'x-fidus-model': target.model,
     'x-fidus-overhead-ms': overheadMs.toFixed(2),
+    ...(cache && { 'x-fidus-cache': cache }),
   };
+}
+
+/** The request's `x-fidus-cache` header: `on` or `off` (any case); anything else is the client's mistake, a 400. */
+export function cacheChoiceOf(request: FastifyRequest): CallContext['cache'] {
+  const header = request.headers['x-fidus-cache'];
+  if (header === undefined) return undefined;
+  const value = (Array.isArray(header) ? header.join(',') : header).trim().toLowerCase();
+  if (value === 'on' || value === 'off') return value;
+  throw new FidusError('validation_failed', 'The x-fidus-cache header must be "on" or "off"', {
+    issues: [{ field: 'headers.x-fidus-cache', message: 'must be "on" or "off"' }],
+  });
 }
 
 /** Aborts when the client closes the connection before the answer was written to its end. */
@@ -27,7 +47,7 @@ export function clientGoneSignal(reply: FastifyReply): AbortSignal {
  */
 export async function writeEventStream(
   reply: FastifyReply,
-  answer: { target: Target; upstreamMs: number; events: AsyncIterable<string> },
+  answer: { target: Target; upstreamMs: number; events: AsyncIterable<string>; cache?: ChatOutcome['cache'] },
   clientGone: AbortSignal,
 ): Promise<void> {
   reply.hijack();
@@ -37,7 +57,7 @@ export async function writeEventStream(
     'cache-control': 'no-cache',
     connection: 'keep-alive',
     'x-request-id': reply.request.id,
-    ...targetHeaders(answer.target, reply.elapsedTime - answer.upstreamMs),
+    ...targetHeaders(answer.target, reply.elapsedTime - answer.upstreamMs, answer.cache),
   });
   try {
     for await (const event of answer.events) {

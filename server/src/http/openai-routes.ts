@@ -1,9 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { FidusError } from '../core/index.ts';
+import type { ZodError } from 'zod';
+import { FidusError, hasRole } from '../core/index.ts';
 import type { Accounts } from '../domains/accounts/index.ts';
-import { ChatCompletionRequestSchema, type Gateway } from '../gateway/index.ts';
+import { ChatCompletionRequestSchema, EmbeddingsRequestSchema, type Gateway } from '../gateway/index.ts';
 import { bearerOf } from './bearer.ts';
-import { clientGoneSignal, targetHeaders, writeEventStream } from './gateway-reply.ts';
+import { cacheChoiceOf, clientGoneSignal, targetHeaders, writeEventStream } from './gateway-reply.ts';
 import { toFidusError } from './problem.ts';
 
 /** Chat requests carry whole conversations and images: a larger limit than the rest of the API. */
@@ -42,6 +43,17 @@ async function authenticate(accounts: Accounts, request: FastifyRequest): Promis
   request.principal = await accounts.authenticate(credential);
 }
 
+/** A 400 naming the first field the schema refused, as `param` in OpenAI's error shape. */
+function invalidRequest(error: ZodError): FidusError {
+  const issues = error.issues.map((issue) => ({
+    field: ['body', ...issue.path].join('.'),
+    message: issue.message,
+  }));
+  return new FidusError('validation_failed', `Invalid request: ${issues[0]!.field}: ${issues[0]!.message}`, {
+    issues,
+  });
+}
+
 /** The OpenAI-compatible API at /v1: existing OpenAI clients and SDKs point their base URL here. */
 export function openAiRoutes(gateway: Gateway, accounts: Accounts) {
   return async (app: FastifyInstance): Promise<void> => {
@@ -61,15 +73,35 @@ export function openAiRoutes(gateway: Gateway, accounts: Accounts) {
     app.addHook('onRequest', async (request) => authenticate(accounts, request));
 
     // Security headers protect pages in browsers; API clients ignore them and they cost time on every answer.
-    app.get('/models', { schema: { hide: true }, helmet: false }, async () => ({
-      object: 'list',
-      data: gateway.catalog.modelNames().map((id) => ({
-        id,
-        object: 'model',
-        created: 0,
-        owned_by: id.includes('/') ? id.slice(0, id.indexOf('/')) : 'fidus',
-      })),
-    }));
+    app.get('/models', { schema: { hide: true }, helmet: false }, async (request) => {
+      const principal = request.principal!;
+      const listing = await gateway.models(principal.tenantId);
+      // Why a provider's models are missing (its last discovery error) is for those who can fix it.
+      const debug = hasRole(principal.role, 'admin') ? { fidus_discovery: listing.discovery } : {};
+      return { object: 'list', data: listing.data, ...debug };
+    });
+
+    app.post(
+      '/embeddings',
+      { bodyLimit: openAiBodyLimitBytes, schema: { hide: true }, helmet: false },
+      async (request, reply) => {
+        const parsed = EmbeddingsRequestSchema.safeParse(request.body);
+        if (!parsed.success) throw invalidRequest(parsed.error);
+        const principal = request.principal!;
+        const outcome = await gateway.embeddings(parsed.data, {
+          tenantId: principal.tenantId,
+          userId: principal.userId,
+          apiKeyId: principal.apiKeyId ?? null,
+          requestId: request.id,
+          signal: clientGoneSignal(reply),
+        });
+        return reply
+          .code(outcome.status)
+          .headers(targetHeaders(outcome.target, reply.elapsedTime - outcome.upstreamMs))
+          .type('application/json')
+          .send(outcome.body);
+      },
+    );
 
     app.post(
       '/chat/completions',
@@ -90,6 +122,7 @@ export function openAiRoutes(gateway: Gateway, accounts: Accounts) {
           );
         }
         const principal = request.principal!;
+        const cache = cacheChoiceOf(request);
         const clientGone = clientGoneSignal(reply);
         const outcome = await gateway.chatCompletion(parsed.data, {
           tenantId: principal.tenantId,
@@ -97,11 +130,12 @@ export function openAiRoutes(gateway: Gateway, accounts: Accounts) {
           apiKeyId: principal.apiKeyId ?? null,
           requestId: request.id,
           signal: clientGone,
+          cache,
         });
         if (outcome.kind === 'json') {
           return reply
             .code(outcome.status)
-            .headers(targetHeaders(outcome.target, reply.elapsedTime - outcome.upstreamMs))
+            .headers(targetHeaders(outcome.target, reply.elapsedTime - outcome.upstreamMs, outcome.cache))
             .type('application/json')
             .send(outcome.body);
         }

@@ -1,8 +1,9 @@
 // A protocol-level fake of OpenAI's HTTP API, for the gateway's tests and benchmark: a real HTTP server on
 // 127.0.0.1 answering `POST /v1/chat/completions` (JSON or SSE, framed as OpenAI does: openai-wire.ts),
-// `POST /v1/embeddings`, `GET /v1/models[/id]`, and 404 with OpenAI's error body elsewhere. Scripted behaviours
-// make it misbehave on purpose: error statuses, connection resets before the headers or mid-stream, stalls,
-// slow streams, and echoes of what it was sent. It records every request it receives.
+// `POST /v1/embeddings`, `GET /v1/models[/id]` (in OpenAI's, OpenRouter's or Ollama's shape: openai-models.ts),
+// and 404 with OpenAI's error body elsewhere. Scripted behaviours make it misbehave on purpose: error statuses,
+// connection resets before the headers or mid-stream, stalls, slow streams, and echoes of what it was sent; the
+// model list has a behaviour of its own (`setModelsBehaviour`). It records every request it receives.
 //
 //   const fake = await startFakeOpenAI();
 //   fake.script({ kind: 'status', status: 429, retryAfter: 1 }, { kind: 'resetMidStream', afterChunks: 3 });
@@ -21,17 +22,11 @@ import {
   type Exchange,
 } from './openai-behaviours.ts';
 import { renderEmbeddings } from './openai-embeddings.ts';
-import {
-  errorBody,
-  estimatePromptTokens,
-  lastUserText,
-  modelList,
-  modelObject,
-  renderChat,
-  type ReplySpec,
-} from './openai-wire.ts';
+import { idOf, modelEntries, modelEntry, type FakeModel } from './openai-models.ts';
+import { errorBody, estimatePromptTokens, lastUserText, renderChat, type ReplySpec } from './openai-wire.ts';
 
 export type { Behaviour, StatusBehaviour } from './openai-behaviours.ts';
+export { ollamaModel, openRouterModel, type FakeModel } from './openai-models.ts';
 export type { ErrorSpec, FinishReason, ReplySpec, ToolCallSpec } from './openai-wire.ts';
 
 export interface RecordedRequest {
@@ -43,7 +38,7 @@ export interface RecordedRequest {
   body: Record<string, unknown> | undefined;
   /** Date.now() when the request's headers arrived. */
   receivedAt: number;
-  /** The behaviour applied (chat completions and embeddings only); null for validation errors and GETs. */
+  /** The behaviour applied (chat completions, embeddings and the model list); null for validation errors. */
   behaviour: Behaviour['kind'] | null;
   /** The status sent; null while (or if) no headers were sent. */
   status: number | null;
@@ -58,8 +53,10 @@ export interface FakeOpenAIOptions {
   port?: number;
   /** The behaviour when nothing is scripted (default `{ kind: 'ok' }`). */
   default?: Behaviour;
-  /** Served by GET /v1/models. */
-  models?: string[];
+  /** Served by GET /v1/models: ids (OpenAI's entries) or whole entries (`openRouterModel`, `ollamaModel`). */
+  models?: FakeModel[];
+  /** How GET /v1/models answers (default `ok`): e.g. a status, `slow`, `stall`, or 200 with a `rawBody`. */
+  modelsBehaviour?: Behaviour;
   /** When set, requests must carry `Authorization: Bearer <apiKey>` or get OpenAI's 401. */
   apiKey?: string;
   /** Keep `requests` (default true). Turn off for load tests, where the log would only grow. */
@@ -77,7 +74,11 @@ export interface FakeOpenAI {
   /** Queue behaviours for the next chat/embeddings requests, in order; then the default applies again. */
   script(...steps: Behaviour[]): void;
   setDefault(behaviour: Behaviour): void;
-  /** Forget the requests and the script; restore the default behaviour from the options. */
+  /** Replace the model list that GET /v1/models serves. */
+  setModels(models: FakeModel[]): void;
+  /** How GET /v1/models answers from now on (until reset). */
+  setModelsBehaviour(behaviour: Behaviour): void;
+  /** Forget the requests and the script; restore the defaults (behaviours, models) from the options. */
   reset(): void;
   /** Resolves once `count` requests have been read in full (and their behaviour chosen) since the start or reset(). */
   waitForRequests(count: number): Promise<void>;
@@ -104,8 +105,10 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
   };
   const until = (ready: () => boolean) =>
     ready() ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ ready, resolve }));
-  const models = options.models ?? ['gpt-4o-mini', 'gpt-4o', 'text-embedding-3-small'];
-  const modelsJson = modelList(models);
+  const defaultModels = options.models ?? ['gpt-4o-mini', 'gpt-4o', 'text-embedding-3-small'];
+  let models = defaultModels;
+  let modelsJson = modelEntries(models);
+  let modelsBehaviour = options.modelsBehaviour ?? OK;
   const maxDimensions = options.embeddingDimensions ?? 1536;
 
   const server = createServer((req, res) => {
@@ -150,10 +153,11 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     }
     if (method === 'POST' && path === '/v1/chat/completions') return chat(ex);
     if (method === 'POST' && path === '/v1/embeddings') return embeddings(ex);
-    if (method === 'GET' && path === '/v1/models') return sendJson(ex, 200, modelsJson);
+    if (method === 'GET' && path === '/v1/models') return listModels(ex);
     if (method === 'GET' && path.startsWith('/v1/models/')) {
       const id = decodeURIComponent(path.slice('/v1/models/'.length));
-      if (models.includes(id)) return sendJson(ex, 200, modelObject(id));
+      const model = models.find((entry) => idOf(entry) === id);
+      if (model !== undefined) return sendJson(ex, 200, modelEntry(model));
       const message = `The model '${id}' does not exist`;
       return sendJson(ex, 404, errorBody(404, { message, param: 'model', code: 'model_not_found' }));
     }
@@ -202,6 +206,12 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     deliver(ex, JSON_TYPE, [answer.body], behaviour);
   }
 
+  function listModels(ex: Exchange): void {
+    ex.record.behaviour = modelsBehaviour.kind;
+    if (misbehaved(ex, modelsBehaviour)) return;
+    deliver(ex, JSON_TYPE, [modelsJson], modelsBehaviour);
+  }
+
   function next(ex: Exchange): Behaviour {
     const behaviour = queue.shift() ?? fallback;
     ex.record.behaviour = behaviour.kind;
@@ -222,11 +232,19 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     requests,
     script: (...steps) => void queue.push(...steps),
     setDefault: (behaviour) => void (fallback = behaviour),
+    setModels(list) {
+      models = list;
+      modelsJson = modelEntries(list);
+    },
+    setModelsBehaviour: (behaviour) => void (modelsBehaviour = behaviour),
     reset() {
       requests.length = 0;
       queue.length = 0;
       received = 0;
       fallback = options.default ?? OK;
+      models = defaultModels;
+      modelsJson = modelEntries(models);
+      modelsBehaviour = options.modelsBehaviour ?? OK;
     },
     waitForRequests: (count) => until(() => received >= count),
     settled: () => until(() => inFlight === 0),

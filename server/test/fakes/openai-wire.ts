@@ -276,7 +276,3 @@ export function modelObject(id: string): string {
   const model: Model = { id, object: 'model', created: MODEL_CREATED, owned_by: 'openai' };
   return JSON.stringify(model);
 }
-
-export function modelList(ids: string[]): string {
-  return `{"object":"list","data":[${ids.map(modelObject).join(',')}]}`;
-}

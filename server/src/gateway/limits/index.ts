@@ -53,12 +53,23 @@ export class Limiter {
     targets: Target[],
     request: ChatCompletionRequest,
   ): Promise<Reservation | undefined> {
-    const scopes = this.#scopes(context);
-    if (scopes.length === 0) return undefined;
+    if (this.#scopes(context).length === 0) return undefined;
     const inputTokens = estimateTokens(request.messages) + estimateTokens(request['tools']);
     const declared = request['max_completion_tokens'] ?? request['max_tokens'];
     const outputTokens =
       typeof declared === 'number' && declared > 0 ? declared : (this.#config?.reserveOutputTokens ?? 4096);
+    return this.reserveTokens(context, targets, inputTokens, outputTokens);
+  }
+
+  /** `reserve` for a request whose tokens the caller estimated (embeddings: their input, no output). */
+  async reserveTokens(
+    context: CallContext,
+    targets: Target[],
+    inputTokens: number,
+    outputTokens: number,
+  ): Promise<Reservation | undefined> {
+    const scopes = this.#scopes(context);
+    if (scopes.length === 0) return undefined;
     const usage = {
       inputTokens,
       cachedInputTokens: 0,

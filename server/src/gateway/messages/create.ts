@@ -14,7 +14,7 @@ export type ChatCompletionCall = (
   context: CallContext,
 ) => Promise<ChatOutcome>;
 
-export type MessagesOutcome =
+export type MessagesOutcome = (
   | {
       kind: 'json';
       status: number;
@@ -23,7 +23,9 @@ export type MessagesOutcome =
       upstreamMs: number;
     }
   /** `events`: Anthropic SSE events, from message_start to message_stop, or ending with an `error` event. */
-  | { kind: 'stream'; target: Target; events: AsyncGenerator<string, void, undefined>; upstreamMs: number };
+  | { kind: 'stream'; target: Target; events: AsyncGenerator<string, void, undefined>; upstreamMs: number }
+) &
+  Pick<ChatOutcome, 'cache'>;
 
 /** Errors before any answer are thrown as FidusError by the router, as for chat completions. */
 export async function createMessage(
@@ -32,21 +34,21 @@ export async function createMessage(
   context: CallContext,
 ): Promise<MessagesOutcome> {
   const outcome = await chatCompletion(toChatCompletionRequest(request), context);
-  const { target, upstreamMs } = outcome;
+  const { target, upstreamMs, cache } = outcome;
   const options = {
     id: newMessageId(),
     model: target.model,
     stopSequences: request.stop_sequences ?? [],
   };
   if (outcome.kind === 'stream') {
-    return { kind: 'stream', target, upstreamMs, events: translate(outcome.events, options) };
+    return { kind: 'stream', target, upstreamMs, cache, events: translate(outcome.events, options) };
   }
   if (outcome.status >= 400) {
     // The upstream refused the request itself (400, 413, 422): its words, in Anthropic's shape.
     const body = anthropicError(outcome.status, upstreamErrorMessage(outcome.body), {
       requestId: context.requestId,
     });
-    return { kind: 'json', status: outcome.status, body, target, upstreamMs };
+    return { kind: 'json', status: outcome.status, body, target, upstreamMs, cache };
   }
   const message = toAnthropicMessage(outcome.body, options);
   if (!message) {
@@ -58,9 +60,9 @@ export async function createMessage(
         requestId: context.requestId,
       },
     );
-    return { kind: 'json', status: 502, body, target, upstreamMs };
+    return { kind: 'json', status: 502, body, target, upstreamMs, cache };
   }
-  return { kind: 'json', status: 200, body: message, target, upstreamMs };
+  return { kind: 'json', status: 200, body: message, target, upstreamMs, cache };
 }
 
 async function* translate(

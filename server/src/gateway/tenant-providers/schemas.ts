@@ -13,7 +13,8 @@ const Headers = z.record(
   z.string().max(4096).refine(noEnv, envRefused),
 );
 
-export const ProviderInputSchema = ProviderConfigSchema.extend({
+// `discover` is the operator's switch for the config file's providers; a tenant's are always discovered.
+export const ProviderInputSchema = ProviderConfigSchema.omit({ discover: true }).extend({
   apiKey: ApiKey.optional(),
   headers: Headers.optional(),
 });

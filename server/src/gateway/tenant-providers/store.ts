@@ -226,13 +226,6 @@ export class TenantProviderStore {
           issues: [{ field: 'body.alias', message: 'is taken by a provider' }],
         });
       }
-      input.targets.forEach((target, index) => {
-        if (!own.has(target.provider) && !this.#base.providers.has(target.provider)) {
-          throw new FidusError('validation_failed', `Unknown provider "${target.provider}"`, {
-            issues: [{ field: `body.targets.${index}.provider`, message: 'is not a configured provider' }],
-          });
-        }
-      });
       const existing = await tx
         .select()
         .from(tenantModelAliases)
@@ -243,6 +236,13 @@ export class TenantProviderStore {
         });
       }
       if (mode === 'update' && existing.length === 0) throw notFoundAlias(input.alias);
+      input.targets.forEach((target, index) => {
+        if (!own.has(target.provider) && !this.#base.providers.has(target.provider)) {
+          throw new FidusError('validation_failed', `Unknown provider "${target.provider}"`, {
+            issues: [{ field: `body.targets.${index}.provider`, message: 'is not a configured provider' }],
+          });
+        }
+      });
       const [row] =
         mode === 'create'
           ? await tx

@@ -10,10 +10,9 @@ import {
   type Session,
   type TestApp,
 } from './support/app.ts';
-import { lane } from './support/database.ts';
 
 /** Two API processes on one PostgreSQL database, each with its own authentication cache. */
-describe.runIf(lane === 'postgres')('several processes on one database', () => {
+describe('several processes on one database', () => {
   const masterKey = randomBytes(32);
   let first: TestApp;
   let second: TestApp;
