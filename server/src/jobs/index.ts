@@ -1,3 +1,5 @@
+export { BullMQQueue } from './bullmq-queue.ts';
+export type { BullMQQueueOptions } from './bullmq-queue.ts';
 export { EmbeddedQueue } from './embedded-queue.ts';
 export type { EmbeddedQueueOptions } from './embedded-queue.ts';
 export { nextRun } from './schedules.ts';
@@ -14,3 +16,4 @@ export type {
   ScheduleDefinition,
   WorkerOptions,
 } from './types.ts';
+export { jobRoutes } from './routes.ts';

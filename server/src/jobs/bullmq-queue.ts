@@ -1,0 +1,333 @@
+import { Queue as BullQueue, type JobsOptions } from 'bullmq';
+import { Redis } from 'ioredis';
+import { FidusError, newId } from '../core/index.ts';
+import type { Database } from '../db/index.ts';
+import { defaultLeaseMs, Definitions, type NewJob } from './definitions.ts';
+import { countsTtlMs, maxTag, release, reserve, Releases, tagsPerClass } from './bullmq/fairness.ts';
+import { flatToHash, listJobs, toRecord, type BullState, type JobData } from './bullmq/records.ts';
+import { runScript } from './bullmq/scripts.ts';
+import { JobWorker } from './bullmq/worker.ts';
+import { ScheduleRunner } from './schedules.ts';
+import type {
+  EnqueueOptions,
+  JobDefinition,
+  JobFilter,
+  JobRecord,
+  Queue,
+  ScheduleDefinition,
+  WorkerOptions,
+} from './types.ts';
+
+export interface BullMQQueueOptions {
+  /** Cron schedules live in PostgreSQL, as with the embedded backend. */
+  db: Database;
+  redisUrl: string;
+  /** Key prefix in Redis. Default `fidus`. */
+  prefix?: string;
+  /** Completed jobs are deleted this long after they finished. Default 1 day. */
+  keepCompletedMs?: number;
+  /** Dead and cancelled jobs are deleted this long after they finished. Default 7 days. */
+  keepFailedMs?: number;
+  /** How often workers look for jobs whose lease ran out (their worker died). Default 30 s. */
+  stalledIntervalMs?: number;
+  /** Hears failures of the queue's own bookkeeping (Redis errors, a lost lease, a schedule that failed). */
+  onError?: (error: unknown) => void;
+}
+
+/** All job types share one BullMQ queue: one line, in which priorities and fairness apply across types. */
+const queueName = 'jobs';
+/** Enqueues of the same moment go to Redis together, at most this many per round trip. */
+const enqueueBatch = 1_000;
+
+interface Connection {
+  redis: Redis;
+  readonly bull: BullQueue<JobData>;
+  close(): Promise<void>;
+}
+
+function connect(url: string, prefix: string, onError: (error: unknown) => void): Connection {
+  const redis = new Redis(url, { maxRetriesPerRequest: 3 });
+  redis.on('error', onError);
+  let bull: BullQueue<JobData> | undefined;
+  return {
+    redis,
+    get bull() {
+      if (!bull) {
+        bull = new BullQueue<JobData>(queueName, { connection: redis, prefix });
+        bull.on('error', onError);
+      }
+      return bull;
+    },
+    async close() {
+      await bull?.close();
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}
+
+interface PendingEnqueue {
+  id: string;
+  job: NewJob;
+  resolve: (result: { id: string; created: boolean }) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * The distributed backend: jobs in Redis through BullMQ, any number of worker processes, schedules in PostgreSQL.
+ * Job ids are ours (UUIDv7) and are BullMQ's job ids. Idempotency keys are BullMQ deduplication ids, which BullMQ
+ * releases when the job finishes. Priorities and fairness: see `bullmq/fairness.ts`; the worker, its leases and
+ * shutdown: `bullmq/worker.ts`; the state mapping and `list`: `bullmq/records.ts`.
+ *
+ * Per job, beyond BullMQ's own work: one script call at enqueue (shared by the enqueues of the same moment), and a
+ * decrement when it finishes (shared by the jobs finishing within a few milliseconds). Nothing goes to PostgreSQL.
+ */
+export class BullMQQueue implements Queue {
+  readonly backend = 'bullmq' as const;
+  readonly #options: Required<Omit<BullMQQueueOptions, 'db' | 'onError'>>;
+  readonly #onError: (error: unknown) => void;
+  readonly #queuePrefix: string;
+  readonly #definitions = new Definitions();
+  readonly #schedules: ScheduleRunner;
+  /** Open until `close()`; afterwards each call opens a connection of its own. */
+  #connection: Connection | undefined;
+  #pending: PendingEnqueue[] = [];
+  #starting: Promise<JobWorker> | undefined;
+  #releases: Releases | undefined;
+  #retentionTimer: NodeJS.Timeout | undefined;
+  #closing: Promise<void> | undefined;
+
+  constructor(options: BullMQQueueOptions) {
+    this.#onError = options.onError ?? (() => {});
+    this.#options = {
+      redisUrl: options.redisUrl,
+      prefix: options.prefix ?? 'fidus',
+      keepCompletedMs: options.keepCompletedMs ?? 86_400_000,
+      keepFailedMs: options.keepFailedMs ?? 7 * 86_400_000,
+      stalledIntervalMs: options.stalledIntervalMs ?? 30_000,
+    };
+    this.#queuePrefix = `${this.#options.prefix}:${queueName}:`;
+    this.#connection = connect(this.#options.redisUrl, this.#options.prefix, this.#onError);
+    this.#schedules = new ScheduleRunner(
+      options.db,
+      (type, payload, opts) => this.enqueue(type, payload, opts),
+      this.#onError,
+    );
+  }
+
+  define<Payload>(definition: JobDefinition<Payload>): void {
+    this.#definitions.define(definition);
+  }
+
+  async enqueue(
+    type: string,
+    payload: unknown,
+    options?: EnqueueOptions,
+  ): Promise<{ id: string; created: boolean }> {
+    const job = this.#definitions.prepare(type, payload, options);
+    return new Promise((resolve, reject) => {
+      this.#pending.push({ id: newId(), job, resolve, reject });
+      if (this.#pending.length === 1) setImmediate(() => void this.#sendEnqueues());
+    });
+  }
+
+  async #sendEnqueues(): Promise<void> {
+    const pending = this.#pending;
+    this.#pending = [];
+    for (let start = 0; start < pending.length; start += enqueueBatch) {
+      const batch = pending.slice(start, start + enqueueBatch);
+      try {
+        const results = await this.#use((connection) => this.#add(connection, batch));
+        batch.forEach((entry, index) => entry.resolve(results[index]!));
+      } catch (error) {
+        for (const entry of batch) entry.reject(error);
+      }
+    }
+  }
+
+  /** Two round trips for the whole batch: places in line (one script), then BullMQ's adds (one pipeline). */
+  async #add(connection: Connection, batch: PendingEnqueue[]): Promise<{ id: string; created: boolean }[]> {
+    const jobs = batch.map((entry) => entry.job);
+    const priorities = await reserve(connection.redis, this.#queuePrefix, jobs);
+    let added: { id?: string | undefined }[];
+    try {
+      added = await connection.bull.addBulk(
+        batch.map(({ id, job }, index) => ({
+          name: job.type,
+          data: {
+            payload: job.payload,
+            tenantId: job.tenantId,
+            groupKey: job.groupKey,
+            priority: job.priority,
+            idempotencyKey: job.idempotencyKey,
+            maxAttempts: job.maxAttempts,
+            backoff: job.backoff,
+          },
+          opts: this.#jobOptions(id, job, priorities[index]!),
+        })),
+      );
+    } catch (error) {
+      await release(connection.redis, this.#queuePrefix, jobs).catch(this.#onError);
+      throw error;
+    }
+    const results = batch.map((entry, index) => {
+      const id = added[index]?.id ?? entry.id;
+      return { id, created: id === entry.id };
+    });
+    // A duplicate (its idempotency key held by an unfinished job) gives its place in line back.
+    const duplicates = jobs.filter((_, index) => !results[index]!.created);
+    if (duplicates.length > 0) await release(connection.redis, this.#queuePrefix, duplicates);
+    return results;
+  }
+
+  #jobOptions(id: string, job: NewJob, bullPriority: number): JobsOptions {
+    return {
+      jobId: id,
+      priority: bullPriority,
+      ...(job.delayMs > 0 ? { delay: job.delayMs } : {}),
+      attempts: job.maxAttempts,
+      // Computed by the worker's strategy from `data.backoff` (see bullmq/worker.ts).
+      backoff: { type: 'fidus' },
+      ...(job.idempotencyKey ? { deduplication: { id: job.idempotencyKey } } : {}),
+      // Retention is the worker's (`keepCompletedMs`, `keepFailedMs`): less to store per job.
+    };
+  }
+
+  async get(id: string): Promise<JobRecord | undefined> {
+    const key = (name: string) => this.#queuePrefix + name;
+    const found = (await this.#use(({ redis }) =>
+      runScript(
+        redis,
+        'get',
+        ['completed', 'failed', 'delayed', 'prioritized', 'active', 'wait', 'paused'].map(key),
+        [this.#queuePrefix, id],
+      ),
+    )) as [BullState, string, string[]] | null;
+    if (!found) return undefined;
+    const [state, delayedScore, flat] = found;
+    return toRecord(id, flatToHash(flat), state, delayedScore === '' ? undefined : Number(delayedScore));
+  }
+
+  list(filter: JobFilter): Promise<JobRecord[]> {
+    return this.#use(({ redis }) => listJobs(redis, this.#queuePrefix, filter));
+  }
+
+  async cancel(id: string): Promise<boolean> {
+    const key = (name: string) => this.#queuePrefix + name;
+    const cancelled = await this.#use(({ redis }) =>
+      runScript(redis, 'cancel', ['prioritized', 'delayed', 'wait', 'paused', 'active', 'failed'].map(key), [
+        this.#queuePrefix,
+        id,
+        Date.now(),
+        this.#cancelChannel,
+        countsTtlMs,
+      ]),
+    );
+    return cancelled === 1;
+  }
+
+  async retry(id: string): Promise<boolean> {
+    const key = (name: string) => this.#queuePrefix + name;
+    const retried = await this.#use(({ redis }) =>
+      runScript(redis, 'retry', ['failed', 'prioritized', 'pc', 'marker'].map(key), [
+        this.#queuePrefix,
+        id,
+        countsTtlMs,
+        maxTag,
+        tagsPerClass,
+      ]),
+    );
+    if (retried === -1) {
+      throw new FidusError('conflict', 'Another job with the same idempotency key is queued or running');
+    }
+    return retried === 1;
+  }
+
+  async remove(id: string): Promise<boolean> {
+    const removed = await this.#use(({ redis }) =>
+      runScript(
+        redis,
+        'remove',
+        [`${this.#queuePrefix}completed`, `${this.#queuePrefix}failed`],
+        [this.#queuePrefix, id],
+      ),
+    );
+    return removed === 1;
+  }
+
+  schedule(definition: ScheduleDefinition): Promise<void> {
+    this.#definitions.prepare(definition.type, definition.payload, { tenantId: definition.tenantId ?? null });
+    return this.#schedules.define(definition);
+  }
+
+  unschedule(name: string): Promise<boolean> {
+    return this.#schedules.remove(name);
+  }
+
+  async start(options: WorkerOptions): Promise<void> {
+    const connection = this.#connection;
+    if (this.#starting || this.#closing || !connection) return;
+    const releases = new Releases(connection.redis, this.#queuePrefix, this.#onError);
+    const leaseMsOf = (type: string) => this.#definitions.get(type)?.leaseMs ?? defaultLeaseMs;
+    const leases = this.#definitions.types().map(leaseMsOf);
+    this.#starting = JobWorker.start({
+      queueName,
+      prefix: this.#options.prefix,
+      queuePrefix: this.#queuePrefix,
+      redisUrl: this.#options.redisUrl,
+      redis: connection.redis,
+      cancelChannel: this.#cancelChannel,
+      concurrency: options.concurrency,
+      lockDurationMs: leases.length > 0 ? Math.min(...leases) : defaultLeaseMs,
+      leaseMsOf,
+      stalledIntervalMs: this.#options.stalledIntervalMs,
+      keepCompletedMs: this.#options.keepCompletedMs,
+      keepFailedMs: this.#options.keepFailedMs,
+      definitions: this.#definitions,
+      releases,
+      onError: this.#onError,
+    });
+    this.#releases = releases;
+    await this.#starting;
+    if (this.#closing) return;
+    this.#schedules.start();
+    // BullMQ trims finished jobs by age when another one finishes; cancelled ones need this sweep too.
+    this.#retentionTimer = setInterval(() => {
+      connection.bull.clean(this.#options.keepFailedMs, 1_000, 'failed').catch(this.#onError);
+    }, 600_000);
+    this.#retentionTimer.unref();
+  }
+
+  close(graceMs = 10_000): Promise<void> {
+    this.#closing ??= this.#close(graceMs);
+    return this.#closing;
+  }
+
+  async #close(graceMs: number): Promise<void> {
+    clearInterval(this.#retentionTimer);
+    try {
+      await this.#schedules.stop();
+      const worker = await this.#starting?.catch(() => undefined);
+      await worker?.close(graceMs);
+      await this.#releases?.flush();
+    } finally {
+      const connection = this.#connection;
+      this.#connection = undefined;
+      await connection?.close();
+    }
+  }
+
+  get #cancelChannel(): string {
+    return `${this.#queuePrefix}fidus:cancel`;
+  }
+
+  /** Runs on the open connection; after `close()`, on one opened for the call. */
+  async #use<T>(work: (connection: Connection) => Promise<T>): Promise<T> {
+    if (this.#connection) return work(this.#connection);
+    const connection = connect(this.#options.redisUrl, this.#options.prefix, this.#onError);
+    try {
+      return await work(connection);
+    } finally {
+      await connection.close();
+    }
+  }
+}
