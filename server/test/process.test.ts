@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { eventually } from './support/app.ts';
 import { createTestDatabase, lane } from './support/database.ts';
 
 const bin = fileURLToPath(new URL('../bin/fidus.js', import.meta.url));
@@ -109,6 +110,14 @@ if (lane === 'embedded') {
       expect(result.stderr).toMatch(/FIDUS_MASTER_KEY is required when DATABASE_URL is set/);
     });
 
+    it('refuses a process role other than all in embedded mode', () => {
+      const result = run(['serve', '--role', 'worker'], { ...baseEnv(), FIDUS_DATA_DIR: tempDir() });
+      expect(result.status).toBe(2);
+      expect(result.stderr.trim()).toBe(
+        'fidus: --role worker needs server mode: embedded mode runs the API and the workers in its one process',
+      );
+    });
+
     it('rejects an unknown command with exit code 2', () => {
       const result = run(['launch']);
       expect(result.status).toBe(2);
@@ -174,6 +183,35 @@ if (lane === 'postgres') {
         expect((await login(server.url, 'pg@example.com')).status).toBe(200);
       } finally {
         expect(await server.stop()).toBe(0);
+        await database.drop();
+      }
+    }, 120_000);
+
+    it('runs a worker process without an HTTP listener, stopping cleanly on SIGTERM', async () => {
+      const database = await createTestDatabase();
+      await database.db.close();
+      const env = {
+        ...baseEnv(),
+        DATABASE_URL: database.url!,
+        FIDUS_MASTER_KEY: Buffer.alloc(32, 7).toString('base64'),
+      };
+      const child = spawn(process.execPath, [bin, 'serve', '--role', 'worker'], {
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      try {
+        await eventually(() => output.includes('"fidus worker is running"'), 60_000);
+        const line = output.split('\n').find((entry) => entry.includes('"fidus worker is running"'))!;
+        expect(JSON.parse(line)).toMatchObject({ role: 'worker', mode: 'server', queue: 'embedded' });
+        expect(output).not.toMatch(/fidus is listening/);
+        child.kill('SIGTERM');
+        expect(await exited).toBe(0);
+      } finally {
+        child.kill('SIGKILL');
         await database.drop();
       }
     }, 120_000);

@@ -15,14 +15,16 @@ import {
   type MasterKeyring,
 } from '../core/index.ts';
 import { masterKeyId, openDatabase, Vault } from '../db/index.ts';
-import { createServer, version } from '../http/index.ts';
+import { createServer, version, type ProcessRole } from '../http/index.ts';
 
 const help = `fidus ${version} — self-hosted, privacy-first AI platform
 
 Usage: fidus <command> [options]
 
 Commands:
-  serve [--role all|api]   Run the HTTP API (migrates the database first)
+  serve [--role all|api|worker]
+                           Run the HTTP API and the job workers (migrates the database first);
+                           with PostgreSQL and Redis, --role api or worker runs one of them
   migrate                  Apply pending database migrations and exit
   vault rotate             Re-wrap every data key under the current master key (embedded: a new
                            master.key is made; server mode: FIDUS_MASTER_KEY is the new key and
@@ -34,9 +36,10 @@ Options:
   -v, --version            Print the version
 
 Configuration comes from the environment (PORT, HOST, FIDUS_DATA_DIR, DATABASE_URL, REDIS_URL,
-FIDUS_MASTER_KEY, FIDUS_MASTER_KEY_PREVIOUS, FIDUS_SIGNUP, LOG_LEVEL, FIDUS_CONFIG, FIDUS_TRUST_PROXY) — see README.md.`;
+FIDUS_MASTER_KEY, FIDUS_MASTER_KEY_PREVIOUS, FIDUS_SIGNUP, FIDUS_WORKER_CONCURRENCY,
+FIDUS_SHUTDOWN_GRACE_MS, LOG_LEVEL, FIDUS_CONFIG, FIDUS_TRUST_PROXY) — see README.md.`;
 
-const roles = ['all', 'api'] as const;
+const roles = ['all', 'api', 'worker'] as const;
 
 class UsageError extends Error {}
 
@@ -59,13 +62,17 @@ async function serve(config: Config, role: string): Promise<void> {
   if (!(roles as readonly string[]).includes(role)) {
     throw new UsageError(`--role must be one of ${roles.join(', ')} (got "${role}")`);
   }
+  if (role !== 'all' && config.mode === 'embedded') {
+    throw new UsageError(
+      `--role ${role} needs server mode: embedded mode runs the API and the workers in its one process`,
+    );
+  }
   createEmbeddedDatabaseInChild(config);
   const logger = createLogger(config.logLevel);
-  const server = await createServer(config, logger);
-  logger.info(
-    { url: server.url, mode: config.mode, dataDir: config.mode === 'embedded' ? config.dataDir : undefined },
-    'fidus is listening',
-  );
+  const server = await createServer(config, logger, role as ProcessRole);
+  const where = { mode: config.mode, role, dataDir: config.mode === 'embedded' ? config.dataDir : undefined };
+  if (server.url) logger.info({ url: server.url, ...where }, 'fidus is listening');
+  else logger.info({ ...where, queue: server.queue.backend }, 'fidus worker is running');
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) {

@@ -53,6 +53,24 @@ const EnvSchema = z.object({
     z.enum(logLevels, { error: `must be one of ${logLevels.join(', ')}` }).default('info'),
   ),
   FIDUS_CONFIG: optional(z.string()),
+  FIDUS_WORKER_CONCURRENCY: z.preprocess(
+    emptyToUndefined,
+    z.coerce
+      .number({ error: 'must be an integer from 1 to 1000' })
+      .int('must be an integer from 1 to 1000')
+      .min(1, 'must be an integer from 1 to 1000')
+      .max(1000, 'must be an integer from 1 to 1000')
+      .default(10),
+  ),
+  FIDUS_SHUTDOWN_GRACE_MS: z.preprocess(
+    emptyToUndefined,
+    z.coerce
+      .number({ error: 'must be an integer from 0 to 3600000' })
+      .int('must be an integer from 0 to 3600000')
+      .min(0, 'must be an integer from 0 to 3600000')
+      .max(3_600_000, 'must be an integer from 0 to 3600000')
+      .default(30_000),
+  ),
   FIDUS_TRUST_PROXY: z.preprocess(
     emptyToUndefined,
     z
@@ -98,6 +116,10 @@ export interface Config {
   logLevel: (typeof logLevels)[number];
   mode: 'embedded' | 'server';
   trustProxy: TrustProxy;
+  /** Jobs a worker process runs at once. */
+  workerConcurrency: number;
+  /** On SIGTERM, how long running jobs may take to finish before they are aborted and queued again. */
+  shutdownGraceMs: number;
   file: FileConfig;
   configPath: string | undefined;
 }
@@ -157,6 +179,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     logLevel: values.LOG_LEVEL,
     mode,
     trustProxy: parseTrustProxy(values.FIDUS_TRUST_PROXY),
+    workerConcurrency: values.FIDUS_WORKER_CONCURRENCY,
+    shutdownGraceMs: values.FIDUS_SHUTDOWN_GRACE_MS,
     file,
     configPath,
   };

@@ -13,7 +13,9 @@ import type { Database } from '../db/index.ts';
 import type { Accounts } from '../domains/accounts/index.ts';
 import type { Registry } from 'prom-client';
 import { tenantProviderRoutes, usageRoutes, type Gateway } from '../gateway/index.ts';
+import { jobRoutes, type EventHub, type Queue } from '../jobs/index.ts';
 import { anthropicRoutes } from './anthropic-routes.ts';
+import { eventsRoutes } from './events-routes.ts';
 import { bearerOf } from './bearer.ts';
 import { registerMetrics } from './metrics.ts';
 import { openAiRoutes } from './openai-routes.ts';
@@ -31,6 +33,10 @@ export interface AppDeps {
   gateway?: Gateway;
   /** Where the app's metrics go; shared with the gateway's. */
   metrics?: Registry;
+  /** Serves `GET /api/v1/events` (SSE) when given. */
+  events?: EventHub;
+  /** Serves `/api/v1/jobs` (tenant admins inspect, retry and cancel their jobs) when given. */
+  queue?: Queue;
 }
 
 export const bodyLimitBytes = 1024 * 1024;
@@ -172,8 +178,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       });
       await api.register(deps.accounts.routes);
       if (deps.gateway) await api.register(usageRoutes(deps.gateway));
+      if (deps.queue) await api.register(jobRoutes(deps.queue));
       if (deps.gateway?.tenantProviders)
         await api.register(tenantProviderRoutes(deps.gateway.tenantProviders));
+      if (deps.events) await api.register(eventsRoutes(deps.events));
     },
     { prefix: '/api/v1' },
   );

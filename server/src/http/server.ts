@@ -6,24 +6,46 @@ import { bootstrapInviteHours, createAccounts, type Accounts } from '../domains/
 import { buildApp } from './app.ts';
 import { Registry } from 'prom-client';
 import { checkGatewayConfig, createGateway } from '../gateway/index.ts';
+import {
+  BullMQQueue,
+  createEventHub,
+  EmbeddedQueue,
+  EventDispatcher,
+  type EventHub,
+  type Queue,
+} from '../jobs/index.ts';
 
 export const version: string = (
   JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
 ).version;
 
+/** What a process does: `api` serves HTTP, `worker` runs jobs, `all` both. Embedded mode is always `all`. */
+export type ProcessRole = 'all' | 'api' | 'worker';
+
 export interface RunningServer {
   app: FastifyInstance;
   db: Database;
+  queue: Queue;
   logger: Logger;
-  url: string;
+  /** Where the HTTP API listens; undefined for a `worker` process. */
+  url: string | undefined;
   /** Stops accepting connections, lets in-flight requests finish, then closes the database. */
   close(): Promise<void>;
 }
 
 /** Everything a Fidus process needs, wired together: storage (migrated), domains and the HTTP app. */
+/** The job backend: BullMQ when PostgreSQL and Redis are both there, else the queue in the Fidus database. */
+function createQueue(config: Config, db: Database, logger: Logger): Queue {
+  const onError = (error: unknown) => logger.error({ err: error }, 'job queue bookkeeping failed; retrying');
+  return config.mode === 'server' && config.redisUrl
+    ? new BullMQQueue({ db, redisUrl: config.redisUrl, onError })
+    : new EmbeddedQueue(db, { onError });
+}
+
 export async function createServer(
   config: Config,
   logger = createLogger(config.logLevel),
+  role: ProcessRole = 'all',
 ): Promise<RunningServer> {
   const keyring = resolveMasterKeyring(config);
   const masterKey = keyring.current;
@@ -43,8 +65,23 @@ export async function createServer(
     onLogError: (error) =>
       logger.error({ err: error }, 'request log write failed; rows kept for the next try'),
   });
+  const queue = createQueue(config, db, logger);
+  let events: EventHub | undefined;
+  let dispatcher: EventDispatcher | undefined;
   try {
     await db.migrate();
+    events = await createEventHub({
+      db,
+      redisUrl: config.redisUrl,
+      onError: (error) => logger.warn({ err: error }, 'event fan-out failed; polling covers it'),
+    });
+    // Defines the `events.deliver` job type: every process that runs jobs needs it before the queue starts.
+    dispatcher = new EventDispatcher({
+      db,
+      queue,
+      hub: events,
+      onError: (error) => logger.error({ err: error }, 'event dispatch failed; retrying'),
+    });
     const accounts = await createAccounts({
       db,
       masterKey,
@@ -61,26 +98,42 @@ export async function createServer(
       metrics,
       version,
       trustProxy: config.trustProxy,
+      queue,
+      events,
     });
-    if (config.signup === 'invite') await announceBootstrapInvite(accounts, logger);
-    await app.listen({ port: config.port, host: config.host });
-    const address = app.server.address();
-    const port = typeof address === 'object' && address ? address.port : config.port;
+    if (role !== 'api') {
+      dispatcher.start();
+      await queue.start({ concurrency: config.workerConcurrency });
+    }
+    let url: string | undefined;
+    if (role !== 'worker') {
+      if (config.signup === 'invite') await announceBootstrapInvite(accounts, logger);
+      await app.listen({ port: config.port, host: config.host });
+      const address = app.server.address();
+      const port = typeof address === 'object' && address ? address.port : config.port;
+      url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+    }
     let closing: Promise<void> | undefined;
     return {
       app,
       db,
+      queue,
       logger,
-      url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
+      url,
       close: () =>
         (closing ??= (async () => {
           // A keep-alive connection whose request finishes during the drain would otherwise idle until its
           // timeout and hold the shutdown up: close connections as they fall idle.
           const sweep = setInterval(() => app.server.closeIdleConnections(), 50);
           try {
+            // Closing the app ends open event streams; their clients resume elsewhere with Last-Event-ID.
             await app.close();
+            await dispatcher!.close();
+            // Running jobs get the grace period, then go back to the queue.
+            await queue.close(config.shutdownGraceMs);
           } finally {
             clearInterval(sweep);
+            await events!.close();
             accounts.close();
             await gateway.close();
             await db.close();
@@ -88,6 +141,9 @@ export async function createServer(
         })()),
     };
   } catch (error) {
+    await dispatcher?.close();
+    await queue.close(0);
+    await events?.close();
     await gateway.close();
     await db.close();
     throw error;

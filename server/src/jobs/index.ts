@@ -17,3 +17,33 @@ export type {
   WorkerOptions,
 } from './types.ts';
 export { jobRoutes } from './routes.ts';
+export {
+  createEventHub,
+  defineEvent,
+  deliverJobType,
+  emit,
+  EventDispatcher,
+  EventHub,
+  eventRegistry,
+  EventRegistry,
+  jobDead,
+  llmRequestCompleted,
+  parseTypeFilter,
+  renderCatalogue,
+  spliceCatalogue,
+} from './events/index.ts';
+export type {
+  CommitNotice,
+  DeliveredEvent,
+  DeliveryContext,
+  DispatcherOptions,
+  EmittedEvent,
+  EventDefinition,
+  EventHandler,
+  EventHubOptions,
+  EventPayloads,
+  FollowOptions,
+  LogEvent,
+  PayloadOf,
+  TypeFilter,
+} from './events/index.ts';

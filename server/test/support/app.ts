@@ -8,6 +8,7 @@ import {
   type TrustProxy,
 } from '../../src/core/index.ts';
 import { Vault } from '../../src/db/index.ts';
+import { EmbeddedQueue } from '../../src/jobs/index.ts';
 import { createGateway } from '../../src/gateway/index.ts';
 import { createAccounts, type Accounts } from '../../src/domains/accounts/index.ts';
 import { buildApp } from '../../src/http/index.ts';
@@ -16,6 +17,8 @@ import { createTestDatabase, type TestDatabase } from './database.ts';
 export interface TestApp {
   app: FastifyInstance;
   accounts: Accounts;
+  /** The embedded job queue behind `/api/v1/jobs`; not started (call `queue.start`). */
+  queue: EmbeddedQueue;
   database: TestDatabase;
   close(): Promise<void>;
 }
@@ -50,20 +53,24 @@ export async function createTestApp(
     db: database.db,
     vault: new Vault({ current: masterKey, previous: [] }),
   });
+  const queue = new EmbeddedQueue(database.db);
   const app = await buildApp({
     db: database.db,
     logger,
     accounts,
     gateway,
+    queue,
     trustProxy: options.trustProxy ?? false,
   });
   await app.ready();
   return {
     app,
     accounts,
+    queue,
     database,
     close: async () => {
       await app.close();
+      await queue.close(0);
       await gateway.close();
       accounts.close();
       await database.drop();
