@@ -11,9 +11,14 @@ import {
   type Gateway,
 } from '../gateway/index.ts';
 import { bearerOf } from './bearer.ts';
-import { cacheChoiceOf, clientGoneSignal, targetHeaders, writeEventStream } from './gateway-reply.ts';
+import {
+  answerErrorsAs,
+  cacheChoiceOf,
+  clientGoneSignal,
+  targetHeaders,
+  writeEventStream,
+} from './gateway-reply.ts';
 import { openAiBodyLimitBytes } from './openai-routes.ts';
-import { toFidusError } from './problem.ts';
 
 /** Anthropic's error shape, with Fidus's stable code as `error.fidus_code`. */
 function sendAnthropicError(reply: FastifyReply, error: FidusError): FastifyReply {
@@ -54,19 +59,7 @@ async function authenticate(accounts: Accounts, request: FastifyRequest): Promis
  */
 export function anthropicRoutes(gateway: Gateway, accounts: Accounts) {
   return async (app: FastifyInstance): Promise<void> => {
-    app.setErrorHandler((error, request, reply) => {
-      const fidusError = toFidusError(error);
-      if (fidusError.status >= 500 && fidusError.code === 'internal') {
-        request.log.error({ err: error }, 'request failed');
-      }
-      return sendAnthropicError(reply, fidusError);
-    });
-    app.setNotFoundHandler((request, reply) =>
-      sendAnthropicError(
-        reply,
-        new FidusError('not_found', `No route for ${request.method} ${request.url.split('?')[0]}`),
-      ),
-    );
+    answerErrorsAs(app, sendAnthropicError);
     app.addHook('onRequest', async (request) => authenticate(accounts, request));
     // Security headers protect pages in browsers; API clients ignore them and they cost time on every answer.
     const options = { bodyLimit: openAiBodyLimitBytes, schema: { hide: true }, helmet: false } as const;

@@ -1,8 +1,9 @@
 // What the gateway's HTTP APIs (OpenAI's at /v1, Anthropic's at /v1/messages) share in answering: the target
 // headers, the client-gone signal that aborts the upstream, and the writing of a stream.
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { FidusError } from '../core/index.ts';
 import type { CallContext, ChatOutcome, Target } from '../gateway/index.ts';
+import { toFidusError } from './problem.ts';
 
 /**
  * `x-fidus-overhead-ms`: everything since the request arrived (parsing, auth, routing) but upstream waiting.
@@ -77,4 +78,24 @@ export async function writeEventStream(
   } finally {
     raw.end();
   }
+}
+
+/**
+ * A wire protocol's own error shape for everything in its plugin, unknown routes included (the `/v1` APIs answer
+ * as their SDKs expect, not in problem+json).
+ */
+export function answerErrorsAs(
+  app: FastifyInstance,
+  send: (reply: FastifyReply, error: FidusError) => FastifyReply,
+): void {
+  app.setErrorHandler((error, request, reply) => {
+    const fidusError = toFidusError(error);
+    if (fidusError.status >= 500 && fidusError.code === 'internal') {
+      request.log.error({ err: error }, 'request failed');
+    }
+    return send(reply, fidusError);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    send(reply, new FidusError('not_found', `No route for ${request.method} ${request.url.split('?')[0]}`)),
+  );
 }

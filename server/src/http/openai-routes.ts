@@ -4,8 +4,13 @@ import { FidusError, hasRole } from '../core/index.ts';
 import type { Accounts } from '../domains/accounts/index.ts';
 import { ChatCompletionRequestSchema, EmbeddingsRequestSchema, type Gateway } from '../gateway/index.ts';
 import { bearerOf } from './bearer.ts';
-import { cacheChoiceOf, clientGoneSignal, targetHeaders, writeEventStream } from './gateway-reply.ts';
-import { toFidusError } from './problem.ts';
+import {
+  answerErrorsAs,
+  cacheChoiceOf,
+  clientGoneSignal,
+  targetHeaders,
+  writeEventStream,
+} from './gateway-reply.ts';
 
 /** Chat requests carry whole conversations and images: a larger limit than the rest of the API. */
 export const openAiBodyLimitBytes = 20 * 1024 * 1024;
@@ -57,19 +62,7 @@ function invalidRequest(error: ZodError): FidusError {
 /** The OpenAI-compatible API at /v1: existing OpenAI clients and SDKs point their base URL here. */
 export function openAiRoutes(gateway: Gateway, accounts: Accounts) {
   return async (app: FastifyInstance): Promise<void> => {
-    app.setErrorHandler((error, request, reply) => {
-      const fidusError = toFidusError(error);
-      if (fidusError.status >= 500 && fidusError.code === 'internal') {
-        request.log.error({ err: error }, 'request failed');
-      }
-      return sendOpenAiError(reply, fidusError);
-    });
-    app.setNotFoundHandler((request, reply) =>
-      sendOpenAiError(
-        reply,
-        new FidusError('not_found', `No route for ${request.method} ${request.url.split('?')[0]}`),
-      ),
-    );
+    answerErrorsAs(app, sendOpenAiError);
     app.addHook('onRequest', async (request) => authenticate(accounts, request));
 
     // Security headers protect pages in browsers; API clients ignore them and they cost time on every answer.
