@@ -8,8 +8,7 @@
 //   fake.script({ kind: 'status', status: 529 }, { kind: 'ok', reply: { text: 'Hi' } });
 //   …point createAnthropic({ baseURL: fake.url }) at it…
 //   await fake.close();
-import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import * as http from './recording-server.ts';
 
 export interface AnthropicToolUse {
   name: string;
@@ -54,17 +53,8 @@ export type AnthropicBehaviour =
   /** Send the headers and `afterEvents` events (default 0: not even the headers), then nothing. */
   | { kind: 'stall'; afterEvents?: number; reply?: AnthropicReply };
 
-export interface AnthropicRecordedRequest {
-  method: string;
-  path: string;
-  headers: IncomingHttpHeaders;
-  /** The parsed JSON body, undefined when absent or unparseable. */
-  body: Record<string, unknown> | undefined;
+export interface AnthropicRecordedRequest extends http.Recorded {
   behaviour: AnthropicBehaviour['kind'] | null;
-  status: number | null;
-  /** The client closed the connection before the response ended (not counting the fake's own cuts). */
-  aborted: boolean;
-  completed: boolean;
 }
 
 export interface FakeAnthropic {
@@ -204,66 +194,23 @@ export function renderEvents(reply: AnthropicReply, turn: Turn): string[] {
 }
 
 export async function startFakeAnthropic(options: { apiKey?: string } = {}): Promise<FakeAnthropic> {
-  const requests: AnthropicRecordedRequest[] = [];
-  const queue: AnthropicBehaviour[] = [];
-  let inFlight = 0;
   let sequence = 0;
-  let closing = false;
-  let waiters: (() => void)[] = [];
-
-  const server = createServer((req, res) => {
-    const record: AnthropicRecordedRequest = {
-      method: req.method ?? 'GET',
-      path: (req.url ?? '/').split('?')[0]!,
-      headers: req.headers,
-      body: undefined,
-      behaviour: null,
-      status: null,
-      aborted: false,
-      completed: false,
-    };
-    const exchange = { res, record, cut: false };
-    requests.push(record);
-    inFlight++;
-    res.on('finish', () => (record.completed = true));
-    res.on('close', () => {
-      if (!record.completed && !exchange.cut && !closing) record.aborted = true;
-      if (--inFlight > 0) return;
-      const waking = waiters;
-      waiters = [];
-      waking.forEach((wake) => wake());
-    });
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      try {
-        const parsed: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-        if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
-          record.body = parsed as Record<string, unknown>;
-        }
-      } catch {
-        record.body = undefined;
-      }
-      answer(exchange);
-    });
+  const upstream = http.createRecordingServer<AnthropicRecordedRequest, AnthropicBehaviour>({
+    default: { kind: 'ok' },
+    handle: answer,
   });
+  const json = (ex: http.Exchange, status: number, body: string, extra = {}) =>
+    http.send(ex, status, body, { 'content-type': 'application/json', 'request-id': 'req_fake', ...extra });
+  const sseHeaders = {
+    'content-type': ANTHROPIC_SSE_TYPE,
+    'cache-control': 'no-cache',
+    'request-id': 'req_fake',
+  };
 
-  function send(
-    res: ServerResponse,
-    record: AnthropicRecordedRequest,
-    status: number,
-    body: string,
-    extra = {},
-  ) {
-    record.status = status;
-    res.writeHead(status, { 'content-type': 'application/json', 'request-id': 'req_fake', ...extra });
-    res.end(body);
-  }
-
-  function answer(ex: { res: ServerResponse; record: AnthropicRecordedRequest; cut: boolean }): void {
+  function answer(ex: http.Exchange<AnthropicRecordedRequest>): void {
     const { res, record } = ex;
     const fail = (status: number, message: string) =>
-      send(res, record, status, anthropicError(defaultErrorTypes[status] ?? 'api_error', message));
+      json(ex, status, anthropicError(defaultErrorTypes[status] ?? 'api_error', message));
     if (record.method !== 'POST' || record.path !== '/v1/messages') return fail(404, 'Not found');
     if (options.apiKey !== undefined && record.headers['x-api-key'] !== options.apiKey) {
       return fail(401, 'invalid x-api-key');
@@ -276,20 +223,16 @@ export async function startFakeAnthropic(options: { apiKey?: string } = {}): Pro
       return fail(400, 'messages: Field required');
     if (typeof body.max_tokens !== 'number') return fail(400, 'max_tokens: Field required');
 
-    const behaviour = queue.shift() ?? { kind: 'ok' };
+    const behaviour = upstream.next();
     record.behaviour = behaviour.kind;
     if (behaviour.kind === 'status') {
       const type = behaviour.type ?? defaultErrorTypes[behaviour.status] ?? 'api_error';
       const extra = behaviour.retryAfter === undefined ? {} : { 'retry-after': String(behaviour.retryAfter) };
       const message =
         behaviour.message ?? (behaviour.status === 529 ? 'Overloaded' : `Error ${behaviour.status}`);
-      return send(res, record, behaviour.status, anthropicError(type, message), extra);
+      return json(ex, behaviour.status, anthropicError(type, message), extra);
     }
-    if (behaviour.kind === 'resetBeforeHeaders') {
-      ex.cut = true;
-      res.socket?.resetAndDestroy();
-      return;
-    }
+    if (behaviour.kind === 'resetBeforeHeaders') return http.resetConnection(ex);
     const reply = ('reply' in behaviour ? behaviour.reply : undefined) ?? {};
     const turn = {
       id: `msg_fake${++sequence}`,
@@ -297,37 +240,19 @@ export async function startFakeAnthropic(options: { apiKey?: string } = {}): Pro
       promptTokens: Math.max(1, Math.ceil(JSON.stringify(body.messages).length / 4)),
     };
     if (body.stream !== true) {
-      if (behaviour.kind === 'truncate')
-        return send(res, record, 200, renderMessage(reply, turn).slice(0, 40));
-      if (behaviour.kind === 'stall' || behaviour.kind === 'resetMidStream') {
-        if (behaviour.kind === 'stall') return; // until the client leaves
-        ex.cut = true;
-        res.socket?.resetAndDestroy();
-        return;
-      }
-      return send(res, record, 200, renderMessage(reply, turn));
+      if (behaviour.kind === 'truncate') return json(ex, 200, renderMessage(reply, turn).slice(0, 40));
+      if (behaviour.kind === 'stall') return; // until the client leaves
+      if (behaviour.kind === 'resetMidStream') return http.resetConnection(ex);
+      return json(ex, 200, renderMessage(reply, turn));
     }
     const events = renderEvents(reply, turn);
     if (behaviour.kind === 'ok') {
-      record.status = 200;
-      res.writeHead(200, {
-        'content-type': ANTHROPIC_SSE_TYPE,
-        'cache-control': 'no-cache',
-        'request-id': 'req_fake',
-      });
-      return void res.end(events.join(''));
+      return http.send(ex, 200, events.join(''), sseHeaders);
     }
     const count =
       behaviour.afterEvents ?? { streamError: 1, resetMidStream: 4, truncate: 4, stall: 0 }[behaviour.kind];
     if (behaviour.kind === 'stall' && count === 0) return;
-    record.status = 200;
-    res.writeHead(200, {
-      'content-type': ANTHROPIC_SSE_TYPE,
-      'cache-control': 'no-cache',
-      'request-id': 'req_fake',
-    });
-    res.flushHeaders();
-    for (const event of events.slice(0, count)) res.write(event);
+    http.sendPartial(ex, sseHeaders, events.slice(0, count));
     if (behaviour.kind === 'streamError') {
       const error = {
         type: behaviour.type ?? 'overloaded_error',
@@ -336,33 +261,9 @@ export async function startFakeAnthropic(options: { apiKey?: string } = {}): Pro
       return void res.end(sseEvent({ type: 'error', error }));
     }
     if (behaviour.kind === 'truncate') return void res.end();
-    if (behaviour.kind === 'resetMidStream') {
-      ex.cut = true;
-      res.socket?.destroySoon();
-    }
+    if (behaviour.kind === 'resetMidStream') http.dropConnection(ex);
   }
 
-  server.keepAliveTimeout = 60_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/v1`,
-    requests,
-    script: (...steps) => void queue.push(...steps),
-    reset() {
-      requests.length = 0;
-      queue.length = 0;
-    },
-    settled: () =>
-      inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => waiters.push(resolve)),
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        closing = true;
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
-  };
+  const { requests, script, reset, settled, close } = upstream;
+  return { url: `http://127.0.0.1:${await upstream.listen()}/v1`, requests, script, reset, settled, close };
 }

@@ -3,9 +3,9 @@
 // `:batchEmbedContents` with deterministic vectors (the same as the OpenAI fake's), and `GET /v1beta/models` with
 // Gemini's model entries. It checks `x-goog-api-key`, answers scripted statuses with Google's error body, and
 // records every request.
-import { createServer, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingHttpHeaders } from 'node:http';
 import { embed } from './openai-embeddings.ts';
+import { createRecordingServer, send, type Exchange, type Recorded } from './recording-server.ts';
 
 export interface GoogleEmbeddingRequest {
   method: string;
@@ -62,64 +62,41 @@ const modelList = JSON.stringify({
 export async function startFakeGoogleEmbeddings(
   options: { apiKey?: string } = {},
 ): Promise<FakeGoogleEmbeddings> {
-  const requests: GoogleEmbeddingRequest[] = [];
-  const queue: number[] = [];
-
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const path = (req.url ?? '/').split('?')[0]!;
-      let body: Record<string, unknown> | undefined;
-      try {
-        body = chunks.length
-          ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as typeof body)
-          : undefined;
-      } catch {
-        body = undefined;
-      }
-      requests.push({ method: req.method ?? 'GET', path, headers: req.headers, body });
-      const send = (status: number, value: string): void =>
-        void res.writeHead(status, { 'content-type': 'application/json' }).end(value);
-      const fail = (status: number, message: string): void =>
-        send(
-          status,
-          JSON.stringify({ error: { code: status, message, status: statusNames[status] ?? 'UNKNOWN' } }),
-        );
-      if (options.apiKey !== undefined && req.headers['x-goog-api-key'] !== options.apiKey) {
-        return fail(400, 'API key not valid. Please pass a valid API key.');
-      }
-      if (req.method === 'GET' && path === '/v1beta/models') return send(200, modelList);
-      const match = req.method === 'POST' ? embedPath.exec(path) : null;
-      if (!match) return fail(404, `Not found: ${req.method} ${path}`);
-      const scripted = queue.shift();
-      if (scripted !== undefined) return fail(scripted, `Scripted failure ${scripted}`);
-      const vector = (request: Record<string, unknown> | undefined) => {
-        const content = request?.content as { parts?: { text?: string }[] } | undefined;
-        const text = content?.parts?.map((part) => part.text ?? '').join('') ?? '';
-        const dimensions =
-          typeof request?.outputDimensionality === 'number' ? request.outputDimensionality : 768;
-        return { values: Array.from(embed(text, dimensions)) };
-      };
-      if (match[2] === 'embedContent') return send(200, JSON.stringify({ embedding: vector(body) }));
-      const batch = Array.isArray(body?.requests) ? (body.requests as Record<string, unknown>[]) : [];
-      send(200, JSON.stringify({ embeddings: batch.map(vector) }));
-    });
+  // The behaviours are statuses to fail with; undefined answers.
+  const upstream = createRecordingServer<Recorded, number | undefined>({
+    default: undefined,
+    handle: answer,
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/v1beta`,
-    requests,
-    script: (...statuses) => void queue.push(...statuses),
-    reset: () => {
-      requests.length = 0;
-      queue.length = 0;
-    },
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
-  };
+
+  function answer(ex: Exchange): void {
+    const { method, path, headers, body } = ex.record;
+    const json = (status: number, value: string) =>
+      send(ex, status, value, { 'content-type': 'application/json' });
+    const fail = (status: number, message: string): void =>
+      json(
+        status,
+        JSON.stringify({ error: { code: status, message, status: statusNames[status] ?? 'UNKNOWN' } }),
+      );
+    if (options.apiKey !== undefined && headers['x-goog-api-key'] !== options.apiKey) {
+      return fail(400, 'API key not valid. Please pass a valid API key.');
+    }
+    if (method === 'GET' && path === '/v1beta/models') return json(200, modelList);
+    const match = method === 'POST' ? embedPath.exec(path) : null;
+    if (!match) return fail(404, `Not found: ${method} ${path}`);
+    const scripted = upstream.next();
+    if (scripted !== undefined) return fail(scripted, `Scripted failure ${scripted}`);
+    const vector = (request: Record<string, unknown> | undefined) => {
+      const content = request?.content as { parts?: { text?: string }[] } | undefined;
+      const text = content?.parts?.map((part) => part.text ?? '').join('') ?? '';
+      const dimensions =
+        typeof request?.outputDimensionality === 'number' ? request.outputDimensionality : 768;
+      return { values: Array.from(embed(text, dimensions)) };
+    };
+    if (match[2] === 'embedContent') return json(200, JSON.stringify({ embedding: vector(body) }));
+    const batch = Array.isArray(body?.requests) ? (body.requests as Record<string, unknown>[]) : [];
+    json(200, JSON.stringify({ embeddings: batch.map(vector) }));
+  }
+
+  const { requests, script, reset, close } = upstream;
+  return { url: `http://127.0.0.1:${await upstream.listen()}/v1beta`, requests, script, reset, close };
 }

@@ -10,8 +10,7 @@
 //   fake.script({ kind: 'status', status: 503 }, { kind: 'ok', reply: { text: 'Hi' } });
 //   …point createGoogleGenerativeAI({ baseURL: fake.url }) at it…
 //   await fake.close();
-import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import * as http from './recording-server.ts';
 
 export interface GoogleFunctionCall {
   name: string;
@@ -66,8 +65,7 @@ export type GoogleBehaviour =
   /** Send the headers and `afterEvents` events (0: the headers alone), then nothing; without it, not even the headers. */
   | { kind: 'stall'; afterEvents?: number; reply?: GoogleReply };
 
-export interface GoogleRecordedRequest {
-  method: string;
+export interface GoogleRecordedRequest extends http.Recorded {
   /** Without the query, e.g. `/v1beta/models/gemini-2.5-flash:generateContent`. */
   path: string;
   /** The model named in the path, and the method after the colon. */
@@ -75,14 +73,7 @@ export interface GoogleRecordedRequest {
   action: string | undefined;
   /** The `alt` query parameter (`sse` for streams). */
   alt: string | null;
-  headers: IncomingHttpHeaders;
-  /** The parsed JSON body, undefined when absent or unparseable. */
-  body: Record<string, unknown> | undefined;
   behaviour: GoogleBehaviour['kind'] | null;
-  status: number | null;
-  /** The client closed the connection before the response ended (not counting the fake's own cuts). */
-  aborted: boolean;
-  completed: boolean;
 }
 
 export interface FakeGoogle {
@@ -214,71 +205,30 @@ function invalidBody(body: Record<string, unknown> | undefined): string | undefi
 const pathPattern = /^\/v1beta\/models\/([^/:]+):(generateContent|streamGenerateContent)$/;
 
 export async function startFakeGoogle(options: { apiKey?: string } = {}): Promise<FakeGoogle> {
-  const requests: GoogleRecordedRequest[] = [];
-  const queue: GoogleBehaviour[] = [];
-  let inFlight = 0;
   let sequence = 0;
-  let closing = false;
-  let waiters: (() => void)[] = [];
-
-  const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://fake');
-    const match = pathPattern.exec(url.pathname);
-    const record: GoogleRecordedRequest = {
-      method: req.method ?? 'GET',
-      path: url.pathname,
-      model: match?.[1],
-      action: match?.[2],
-      alt: url.searchParams.get('alt'),
-      headers: req.headers,
-      body: undefined,
-      behaviour: null,
-      status: null,
-      aborted: false,
-      completed: false,
-    };
-    const exchange = { res, record, cut: false };
-    requests.push(record);
-    inFlight++;
-    res.on('finish', () => (record.completed = true));
-    res.on('close', () => {
-      if (!record.completed && !exchange.cut && !closing) record.aborted = true;
-      if (--inFlight > 0) return;
-      const waking = waiters;
-      waiters = [];
-      waking.forEach((wake) => wake());
-    });
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      try {
-        const parsed: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-        if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
-          record.body = parsed as Record<string, unknown>;
-        }
-      } catch {
-        record.body = undefined;
-      }
-      answer(exchange);
-    });
+  const upstream = http.createRecordingServer<GoogleRecordedRequest, GoogleBehaviour>({
+    default: { kind: 'ok' },
+    describe(base, req) {
+      const url = new URL(req.url ?? '/', 'http://fake');
+      const match = pathPattern.exec(url.pathname);
+      return {
+        ...base,
+        path: url.pathname,
+        model: match?.[1],
+        action: match?.[2],
+        alt: url.searchParams.get('alt'),
+      };
+    },
+    handle: answer,
   });
+  const json = (ex: http.Exchange, status: number, body: string, extra = {}) =>
+    http.send(ex, status, body, { 'content-type': 'application/json; charset=UTF-8', ...extra });
+  const sseHeaders = { 'content-type': 'text/event-stream', 'x-content-type-options': 'nosniff' };
 
-  function send(
-    res: ServerResponse,
-    record: GoogleRecordedRequest,
-    status: number,
-    body: string,
-    extra = {},
-  ) {
-    record.status = status;
-    res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8', ...extra });
-    res.end(body);
-  }
-
-  function answer(ex: { res: ServerResponse; record: GoogleRecordedRequest; cut: boolean }): void {
+  function answer(ex: http.Exchange<GoogleRecordedRequest>): void {
     const { res, record } = ex;
     const fail = (status: number, message: string, details?: unknown[]) =>
-      send(res, record, status, googleError(status, message, undefined, details));
+      json(ex, status, googleError(status, message, undefined, details));
     if (record.method !== 'POST' || !record.model) return fail(404, 'Not found');
     const key = record.headers['x-goog-api-key'];
     if (options.apiKey !== undefined && key === undefined) {
@@ -298,7 +248,7 @@ export async function startFakeGoogle(options: { apiKey?: string } = {}): Promis
     const invalid = invalidBody(record.body);
     if (invalid) return fail(400, invalid);
 
-    const behaviour = queue.shift() ?? { kind: 'ok' };
+    const behaviour = upstream.next();
     record.behaviour = behaviour.kind;
     if (behaviour.kind === 'status') {
       const details = [
@@ -312,13 +262,9 @@ export async function startFakeGoogle(options: { apiKey?: string } = {}): Promis
       const extra = behaviour.retryAfter === undefined ? {} : { 'retry-after': String(behaviour.retryAfter) };
       const message = behaviour.message ?? defaultMessages[behaviour.status] ?? `Error ${behaviour.status}`;
       const body = googleError(behaviour.status, message, behaviour.googleStatus, details);
-      return send(res, record, behaviour.status, body, extra);
+      return json(ex, behaviour.status, body, extra);
     }
-    if (behaviour.kind === 'resetBeforeHeaders') {
-      ex.cut = true;
-      res.socket?.resetAndDestroy();
-      return;
-    }
+    if (behaviour.kind === 'resetBeforeHeaders') return http.resetConnection(ex);
     const reply = ('reply' in behaviour ? behaviour.reply : undefined) ?? {};
     const turn = {
       responseId: `fake-response-${++sequence}`,
@@ -326,72 +272,39 @@ export async function startFakeGoogle(options: { apiKey?: string } = {}): Promis
       promptTokens: Math.max(1, Math.ceil(JSON.stringify(record.body!.contents).length / 4)),
     };
     if (!streaming) {
-      if (behaviour.kind === 'truncate')
-        return send(res, record, 200, renderResponse(reply, turn).slice(0, 40));
+      if (behaviour.kind === 'truncate') return json(ex, 200, renderResponse(reply, turn).slice(0, 40));
       if (behaviour.kind === 'streamError') {
         const code = behaviour.code ?? 503;
-        return send(
-          res,
-          record,
-          code,
-          googleError(code, behaviour.message ?? defaultMessages[code] ?? 'Error'),
-        );
+        return json(ex, code, googleError(code, behaviour.message ?? defaultMessages[code] ?? 'Error'));
       }
       if (behaviour.kind === 'stall') return; // until the client leaves
-      if (behaviour.kind === 'resetMidStream') {
-        ex.cut = true;
-        res.socket?.resetAndDestroy();
-        return;
-      }
-      return send(res, record, 200, renderResponse(reply, turn));
+      if (behaviour.kind === 'resetMidStream') return http.resetConnection(ex);
+      return json(ex, 200, renderResponse(reply, turn));
     }
     const events = renderEvents(reply, turn);
-    const sseHeaders = { 'content-type': 'text/event-stream', 'x-content-type-options': 'nosniff' };
     if (behaviour.kind === 'ok') {
-      record.status = 200;
-      res.writeHead(200, sseHeaders);
-      return void res.end(events.join(''));
+      return http.send(ex, 200, events.join(''), sseHeaders);
     }
     const count =
       behaviour.afterEvents ?? { streamError: 0, resetMidStream: 2, truncate: 2, stall: 0 }[behaviour.kind];
     if (behaviour.kind === 'stall' && behaviour.afterEvents === undefined) return;
-    record.status = 200;
-    res.writeHead(200, sseHeaders);
-    res.flushHeaders();
-    for (const event of events.slice(0, count)) res.write(event);
+    http.sendPartial(ex, sseHeaders, events.slice(0, count));
     if (behaviour.kind === 'streamError') {
       const code = behaviour.code ?? 503;
       const message = behaviour.message ?? defaultMessages[code] ?? 'Error';
       return void res.end(sseEvent({ error: { code, message, status: statusNames[code] ?? 'UNKNOWN' } }));
     }
     if (behaviour.kind === 'truncate') return void res.end();
-    if (behaviour.kind === 'resetMidStream') {
-      ex.cut = true;
-      res.socket?.destroySoon();
-    }
+    if (behaviour.kind === 'resetMidStream') http.dropConnection(ex);
   }
 
-  server.keepAliveTimeout = 60_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const { requests, script, reset, settled, close } = upstream;
   return {
-    url: `http://127.0.0.1:${port}/v1beta`,
+    url: `http://127.0.0.1:${await upstream.listen()}/v1beta`,
     requests,
-    script: (...steps) => void queue.push(...steps),
-    reset() {
-      requests.length = 0;
-      queue.length = 0;
-    },
-    settled: () =>
-      inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => waiters.push(resolve)),
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        closing = true;
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
+    script,
+    reset,
+    settled,
+    close,
   };
 }

@@ -1,7 +1,7 @@
 // How the fake upstream (openai-upstream.ts) answers: the scripted behaviours, and the writing of each one's
 // response (or its absence) onto the HTTP exchange.
-import type { ServerResponse } from 'node:http';
 import type { RecordedRequest } from './openai-upstream.ts';
+import * as http from './recording-server.ts';
 import { errorBody, type ErrorSpec, type ReplySpec } from './openai-wire.ts';
 
 /**
@@ -40,15 +40,8 @@ export interface StatusBehaviour extends ErrorSpec {
 export const JSON_TYPE = 'application/json';
 export const SSE_TYPE = 'text/event-stream; charset=utf-8';
 
-/** One request being answered. */
-export interface Exchange {
-  res: ServerResponse;
-  record: RecordedRequest;
-  requestId: string;
-  timer: NodeJS.Timeout | undefined;
-  /** The fake cut the connection on purpose: not the client's abort. */
-  cut: boolean;
-}
+/** One request being answered; its `x-request-id` is `req_fake<id>`. */
+export type Exchange = http.Exchange<RecordedRequest>;
 
 /** The behaviours that send no reply body: true when one of them has been applied. */
 export function misbehaved(ex: Exchange, behaviour: Behaviour): boolean {
@@ -63,8 +56,7 @@ export function misbehaved(ex: Exchange, behaviour: Behaviour): boolean {
     return true;
   }
   if (behaviour.kind === 'resetBeforeHeaders') {
-    ex.cut = true;
-    ex.res.socket?.resetAndDestroy();
+    http.resetConnection(ex);
     return true;
   }
   return behaviour.kind === 'stall' && behaviour.afterChunks === undefined; // wait for the client to leave
@@ -78,10 +70,7 @@ export function deliver(ex: Exchange, contentType: string, frames: string[], beh
     writeHead(ex, 200, contentType);
     if (count === 0) res.flushHeaders();
     for (let i = 0; i < count; i++) res.write(frames[i]);
-    if (behaviour.kind === 'resetMidStream') {
-      ex.cut = true;
-      res.socket?.destroySoon(); // after what was written, without the chunked terminator
-    }
+    if (behaviour.kind === 'resetMidStream') http.dropConnection(ex);
     return;
   }
   if (behaviour.kind === 'slow') {
@@ -122,13 +111,16 @@ export function send(
 }
 
 export function writeHead(ex: Exchange, status: number, type: string, extra?: Record<string, string>): void {
-  ex.record.status = status;
-  const headers: Record<string, string> = { 'content-type': type, 'x-request-id': ex.requestId, ...extra };
+  const headers: Record<string, string> = {
+    'content-type': type,
+    'x-request-id': `req_fake${ex.id}`,
+    ...extra,
+  };
   if (type === SSE_TYPE) {
     headers['cache-control'] = 'no-cache';
     headers['transfer-encoding'] = 'chunked';
   }
-  ex.res.writeHead(status, headers);
+  http.writeHead(ex, status, headers);
 }
 
 function halves(body: string): string[] {

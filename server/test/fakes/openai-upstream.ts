@@ -10,8 +10,7 @@
 //   …point the gateway at fake.url; the third request and later ones get the default `ok` answer…
 //   expect(fake.requests.map((r) => r.behaviour)).toEqual(['status', 'resetMidStream', 'ok']);
 //   await fake.close();
-import { createServer, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createRecordingServer, type Recorded } from './recording-server.ts';
 import {
   deliver,
   misbehaved,
@@ -29,23 +28,11 @@ export type { Behaviour, StatusBehaviour } from './openai-behaviours.ts';
 export { ollamaModel, openRouterModel, type FakeModel } from './openai-models.ts';
 export type { ErrorSpec, FinishReason, ReplySpec, ToolCallSpec } from './openai-wire.ts';
 
-export interface RecordedRequest {
-  method: string;
-  /** Without the query string. */
-  path: string;
-  headers: IncomingHttpHeaders;
-  /** The parsed JSON body; undefined when absent, unparseable or not an object. */
-  body: Record<string, unknown> | undefined;
+export interface RecordedRequest extends Recorded {
   /** Date.now() when the request's headers arrived. */
   receivedAt: number;
   /** The behaviour applied (chat completions, embeddings and the model list); null for validation errors. */
   behaviour: Behaviour['kind'] | null;
-  /** The status sent; null while (or if) no headers were sent. */
-  status: number | null;
-  /** The client closed the connection before the response ended (not counting the fake's own resets). */
-  aborted: boolean;
-  /** The response was sent to its end. */
-  completed: boolean;
 }
 
 export interface FakeOpenAIOptions {
@@ -92,63 +79,21 @@ const OK: Behaviour = { kind: 'ok' };
 const DEFAULT_REPLY: ReplySpec = {};
 
 export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<FakeOpenAI> {
-  const requests: RecordedRequest[] = [];
-  const queue: Behaviour[] = [];
-  let fallback = options.default ?? OK;
-  let received = 0;
-  let inFlight = 0;
-  let sequence = 0;
-  let closing = false;
-  let waiters: { ready: () => boolean; resolve: () => void }[] = [];
-  const wake = () => {
-    if (waiters.length) waiters = waiters.filter((w) => (w.ready() ? (w.resolve(), false) : true));
-  };
-  const until = (ready: () => boolean) =>
-    ready() ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ ready, resolve }));
   const defaultModels = options.models ?? ['gpt-4o-mini', 'gpt-4o', 'text-embedding-3-small'];
   let models = defaultModels;
   let modelsJson = modelEntries(models);
   let modelsBehaviour = options.modelsBehaviour ?? OK;
   const maxDimensions = options.embeddingDimensions ?? 1536;
-
-  const server = createServer((req, res) => {
-    const url = req.url ?? '/';
-    const query = url.indexOf('?');
-    const record: RecordedRequest = {
-      method: req.method ?? 'GET',
-      path: query === -1 ? url : url.slice(0, query),
-      headers: req.headers,
-      body: undefined,
-      receivedAt: Date.now(),
-      behaviour: null,
-      status: null,
-      aborted: false,
-      completed: false,
-    };
-    const ex: Exchange = { res, record, requestId: `req_fake${++sequence}`, timer: undefined, cut: false };
-    if (options.record !== false) requests.push(record);
-    inFlight++;
-    res.on('finish', () => (record.completed = true));
-    res.on('close', () => {
-      clearTimeout(ex.timer);
-      if (!record.completed && !ex.cut && !closing) record.aborted = true;
-      inFlight--;
-      wake();
-    });
-    if (record.method === 'GET') return route(ex, req);
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      if (chunks.length) record.body = parseObject(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
-      route(ex, req);
-    });
+  const upstream = createRecordingServer<RecordedRequest, Behaviour>({
+    default: options.default ?? OK,
+    record: options.record,
+    describe: (base) => ({ ...base, receivedAt: Date.now() }),
+    handle: route,
   });
 
-  function route(ex: Exchange, req: IncomingMessage): void {
-    const { method, path } = ex.record;
-    received++;
-    wake();
-    if (options.apiKey !== undefined && req.headers.authorization !== `Bearer ${options.apiKey}`) {
+  function route(ex: Exchange): void {
+    const { method, path, headers } = ex.record;
+    if (options.apiKey !== undefined && headers.authorization !== `Bearer ${options.apiKey}`) {
       return sendJson(ex, 401, errorBody(401, { message: 'Incorrect API key provided.' }));
     }
     if (method === 'POST' && path === '/v1/chat/completions') return chat(ex);
@@ -186,7 +131,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       };
     }
     const frames = renderChat(spec, {
-      id: `chatcmpl-${ex.requestId.slice(4)}`,
+      id: `chatcmpl-fake${ex.id}`,
       created: Math.floor(ex.record.receivedAt / 1000),
       model: request.model,
       stream,
@@ -213,47 +158,32 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
   }
 
   function next(ex: Exchange): Behaviour {
-    const behaviour = queue.shift() ?? fallback;
+    const behaviour = upstream.next();
     ex.record.behaviour = behaviour.kind;
     return behaviour;
   }
 
-  // Longer than clients' idle timeouts (undici: 4 s), so the fake never closes a connection a client is reusing.
-  server.keepAliveTimeout = 60_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-
+  const port = await upstream.listen(options.port);
   return {
     url: `http://127.0.0.1:${port}/v1`,
     port,
-    requests,
-    script: (...steps) => void queue.push(...steps),
-    setDefault: (behaviour) => void (fallback = behaviour),
+    requests: upstream.requests,
+    script: upstream.script,
+    setDefault: upstream.setDefault,
     setModels(list) {
       models = list;
       modelsJson = modelEntries(list);
     },
     setModelsBehaviour: (behaviour) => void (modelsBehaviour = behaviour),
     reset() {
-      requests.length = 0;
-      queue.length = 0;
-      received = 0;
-      fallback = options.default ?? OK;
+      upstream.reset();
       models = defaultModels;
       modelsJson = modelEntries(models);
       modelsBehaviour = options.modelsBehaviour ?? OK;
     },
-    waitForRequests: (count) => until(() => received >= count),
-    settled: () => until(() => inFlight === 0),
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        closing = true;
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
+    waitForRequests: upstream.waitForRequests,
+    settled: upstream.settled,
+    close: upstream.close,
   };
 }
 
@@ -277,15 +207,4 @@ function invalidChat(body: Record<string, unknown> | undefined): string | undefi
     return errorBody(400, { message, param: 'messages', code: 'empty_array' });
   }
   return undefined;
-}
-
-function parseObject(raw: Buffer): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(raw.toString('utf8'));
-    return value !== null && typeof value === 'object' && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
-  }
 }
