@@ -36,7 +36,17 @@ export interface SerializedError {
 
 /** Structured cloning keeps an Error's message but drops its own fields, such as the SQLSTATE `code`. */
 export function serializeError(error: unknown): SerializedError {
-  if (!(error instanceof Error)) return { name: 'Error', message: String(error), fields: {} };
+  if (!(error instanceof Error)) {
+    // PGlite's start-up throws plain objects (e.g. an Emscripten file-system error).
+    const message = (error as { message?: unknown } | null)?.message;
+    let text = typeof message === 'string' ? message : undefined;
+    try {
+      text ??= typeof error === 'object' ? JSON.stringify(error) : String(error);
+    } catch {
+      text ??= String(error);
+    }
+    return { name: 'Error', message: `the embedded database failed: ${text.slice(0, 500)}`, fields: {} };
+  }
   const fields: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(error)) {
     // Only plain values: an error may hold the query's options, whose parser functions cannot be cloned.
