@@ -62,7 +62,7 @@ describe(`bullmq backend (${lane})`, () => {
         if (job.signal.aborted) throw job.signal.reason;
       },
     };
-    const open = (options: { stalledIntervalMs?: number } = {}) => {
+    const open = (options: { stalledIntervalMs?: number; fairnessRepairIntervalMs?: number } = {}) => {
       const queue = new BullMQQueue({ db: database.db, redisUrl: redisUrl, prefix, ...options });
       queue.define(sleeper);
       queues.push(queue);
@@ -177,6 +177,48 @@ describe(`bullmq backend (${lane})`, () => {
         return states.every((state) => state === 'completed');
       }, 5_000);
       await eventually(async () => (await counts.exists(`${prefix}:jobs:fair:${group}`)) === 0);
+    });
+
+    it('repairs the places in line that a dead worker never gave back', async () => {
+      const redis = new Redis(redisUrl);
+      onTestFinished(() => redis.disconnect());
+      const group = `g-${newId()}`;
+      const line = `${prefix}:jobs:fairjobs:50:${group}`;
+      const tags = `${prefix}:jobs:fair:${group}`;
+      const tagOf = async (id: string) =>
+        Number(await redis.hget(`${prefix}:jobs:${id}`, 'priority')) - 1 - 50 * 2 ** 14;
+      const enqueuer = open();
+      const jobs = await Promise.all(
+        Array.from({ length: 30 }, () => enqueuer.enqueue('test.sleep', { ms: 0 }, { groupKey: group })),
+      );
+      expect(await tagOf(jobs[29]!.id)).toBe(29);
+      // A worker that runs them and dies before giving their places back: a plain BullMQ worker never does.
+      const lossy = new Worker('jobs', async () => {}, { connection: { url: redisUrl }, prefix });
+      onTestFinished(() => lossy.close(true));
+      await eventually(async () => {
+        const states = await Promise.all(jobs.map(async ({ id }) => (await enqueuer.get(id))?.state));
+        return states.every((state) => state === 'completed');
+      }, 5_000);
+      await lossy.close(true);
+      // The drift: 30 finished jobs still hold their places, and the group's next job goes behind them.
+      expect(await redis.zcard(line)).toBe(30);
+      const late = await enqueuer.enqueue('test.sleep', { ms: 0 }, { groupKey: group, delayMs: 60_000 });
+      expect(await tagOf(late.id)).toBe(30);
+      // A place whose job was never added (its enqueuer died between the two steps), long enough ago.
+      await redis.zadd(line, String(Date.now() - 120_000), newId());
+      // A worker repairs at start and then every interval; the unfinished job keeps its place.
+      const worker = open({ fairnessRepairIntervalMs: 100 });
+      await worker.start({ concurrency: 1 });
+      await eventually(async () => (await redis.zcard(line)) === 1, 5_000);
+      expect(await redis.zrange(line, '0', '-1')).toEqual([late.id]);
+      // Lost again (SIGKILL between completing it and the release), found by the periodic repair this time.
+      await redis.zadd(line, String(Date.now()), jobs[0]!.id);
+      await eventually(async () => (await redis.zcard(line)) === 1, 5_000);
+      // Once the group has nothing unfinished, it starts over at 0.
+      expect(await worker.cancel(late.id)).toBe(true);
+      expect(await redis.exists(line, tags)).toBe(0);
+      const fresh = await enqueuer.enqueue('test.sleep', { ms: 0 }, { groupKey: group, delayMs: 60_000 });
+      expect(await tagOf(fresh.id)).toBe(0);
     });
   });
 });

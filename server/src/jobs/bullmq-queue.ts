@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { FidusError, newId } from '../core/index.ts';
 import type { Database } from '../db/index.ts';
 import { defaultLeaseMs, Definitions, type NewJob } from './definitions.ts';
-import { countsTtlMs, maxTag, release, reserve, Releases, tagsPerClass } from './bullmq/fairness.ts';
+import { countsTtlMs, maxTag, release, repair, reserve, Releases, tagsPerClass } from './bullmq/fairness.ts';
 import { flatToHash, listJobs, toRecord, type BullState, type JobData } from './bullmq/records.ts';
 import { runScript } from './bullmq/scripts.ts';
 import { JobWorker } from './bullmq/worker.ts';
@@ -30,6 +30,11 @@ export interface BullMQQueueOptions {
   keepFailedMs?: number;
   /** How often workers look for jobs whose lease ran out (their worker died). Default 30 s. */
   stalledIntervalMs?: number;
+  /**
+   * How often one of the workers repairs the fairness lines (the places in line a dead worker never gave back,
+   * see `bullmq/fairness.ts`); each worker also does at start. Default 10 × `stalledIntervalMs` (5 min).
+   */
+  fairnessRepairIntervalMs?: number;
   /** Hears failures of the queue's own bookkeeping (Redis errors, a lost lease, a schedule that failed). */
   onError?: (error: unknown) => void;
 }
@@ -79,7 +84,7 @@ interface PendingEnqueue {
  * shutdown: `bullmq/worker.ts`; the state mapping and `list`: `bullmq/records.ts`.
  *
  * Per job, beyond BullMQ's own work: one script call at enqueue (shared by the enqueues of the same moment), and a
- * decrement when it finishes (shared by the jobs finishing within a few milliseconds). Nothing goes to PostgreSQL.
+ * release when it finishes (shared by the jobs finishing within a few milliseconds). Nothing goes to PostgreSQL.
  */
 export class BullMQQueue implements Queue {
   readonly backend = 'bullmq' as const;
@@ -94,6 +99,8 @@ export class BullMQQueue implements Queue {
   #starting: Promise<JobWorker> | undefined;
   #releases: Releases | undefined;
   #retentionTimer: NodeJS.Timeout | undefined;
+  #repairTimer: NodeJS.Timeout | undefined;
+  #repairing: Promise<void> | undefined;
   #closing: Promise<void> | undefined;
 
   constructor(options: BullMQQueueOptions) {
@@ -104,6 +111,8 @@ export class BullMQQueue implements Queue {
       keepCompletedMs: options.keepCompletedMs ?? 86_400_000,
       keepFailedMs: options.keepFailedMs ?? 7 * 86_400_000,
       stalledIntervalMs: options.stalledIntervalMs ?? 30_000,
+      fairnessRepairIntervalMs:
+        options.fairnessRepairIntervalMs ?? 10 * (options.stalledIntervalMs ?? 30_000),
     };
     this.#queuePrefix = `${this.#options.prefix}:${queueName}:`;
     this.#connection = connect(this.#options.redisUrl, this.#options.prefix, this.#onError);
@@ -146,7 +155,7 @@ export class BullMQQueue implements Queue {
 
   /** Two round trips for the whole batch: places in line (one script), then BullMQ's adds (one pipeline). */
   async #add(connection: Connection, batch: PendingEnqueue[]): Promise<{ id: string; created: boolean }[]> {
-    const jobs = batch.map((entry) => entry.job);
+    const jobs = batch.map(({ id, job }) => ({ id, groupKey: job.groupKey, priority: job.priority }));
     const priorities = await reserve(connection.redis, this.#queuePrefix, jobs);
     let added: { id?: string | undefined }[];
     try {
@@ -295,6 +304,33 @@ export class BullMQQueue implements Queue {
       connection.bull.clean(this.#options.keepFailedMs, 1_000, 'failed').catch(this.#onError);
     }, 600_000);
     this.#retentionTimer.unref();
+    // Places in line lost with a dead worker: repaired now, then by one worker per interval.
+    this.#repair(connection, false);
+    const repairMs = this.#options.fairnessRepairIntervalMs;
+    this.#repairTimer = setInterval(() => this.#repair(connection, true), repairMs);
+    this.#repairTimer.unref();
+  }
+
+  /** Runs `repair()` unless one is running here, or (`shared`) another worker ran one within the interval. */
+  #repair(connection: Connection, shared: boolean): void {
+    if (this.#repairing || this.#closing) return;
+    const intervalMs = this.#options.fairnessRepairIntervalMs;
+    const run = async () => {
+      if (shared) {
+        const taken = await connection.redis.set(
+          `${this.#queuePrefix}fairrepair`,
+          '1',
+          'PX',
+          intervalMs,
+          'NX',
+        );
+        if (taken !== 'OK') return;
+      }
+      await repair(connection.redis, this.#queuePrefix, () => this.#closing !== undefined);
+    };
+    this.#repairing = run()
+      .catch(this.#onError)
+      .finally(() => (this.#repairing = undefined));
   }
 
   close(graceMs = 10_000): Promise<void> {
@@ -304,11 +340,13 @@ export class BullMQQueue implements Queue {
 
   async #close(graceMs: number): Promise<void> {
     clearInterval(this.#retentionTimer);
+    clearInterval(this.#repairTimer);
     try {
       await this.#schedules.stop();
       const worker = await this.#starting?.catch(() => undefined);
       await worker?.close(graceMs);
       await this.#releases?.flush();
+      await this.#repairing;
     } finally {
       const connection = this.#connection;
       this.#connection = undefined;

@@ -6,10 +6,11 @@ import { runScript } from './scripts.ts';
  * Fairness on BullMQ's open-source edition (groups are a Pro feature), through BullMQ's priorities: start-time fair
  * queuing where a job's start tag is its place in its own group's line.
  *
- * Every (group, priority class) has a Redis hash with the count of its unfinished jobs (`n<class>`, INCR at
- * enqueue, DECR when the job finishes: completed, dead or cancelled) and the tag its last job got (`t<class>`). A new
- * job's tag is 0 when its group has nothing unfinished in that class, else max(count, last tag), capped at
- * `maxTag`. Its BullMQ priority is
+ * Every (group, priority class) has a line: a Redis sorted set of the ids of its unfinished jobs, scored by when
+ * each took its place (`fairjobs:<class>:<group>`; ZADD at enqueue, ZREM when the job finishes: completed, dead or
+ * cancelled), and the tag its last job got (`t<class>` in the hash `fair:<group>`). A new job's tag is 0 when its
+ * group has nothing unfinished in that class, else max(line length, last tag), capped at `maxTag`. Its BullMQ
+ * priority is
  *
  *     1 + class × tagsPerClass + tag          (class = our priority 0..100; BullMQ allows up to 2^21 − 1)
  *
@@ -19,11 +20,18 @@ import { runScript } from './scripts.ts';
  * its next job. Tags never decrease while a group has unfinished jobs (max with the last tag), so a group's own
  * jobs keep their order. Never 0: BullMQ would put a priority-0 job in its plain list, ahead of every class.
  *
+ * Lines heal. Leaving one is idempotent (by job id) and only for a job that is finished or gone, so a release sent
+ * twice or late does no harm. A release lost with its process (a worker dies between finishing a job and sending
+ * it, a few milliseconds) is repaired by `repair()`: run by each worker at start and every repair interval (by one
+ * worker at a time), it walks the lines (registered in the set `fairlines`) in batches and takes out the ids whose
+ * job is completed or failed, or whose job does not exist `absentGraceMs` after it took its place (its enqueue
+ * never added it). A line that empties drops its last tag: the group starts over at 0.
+ *
  * Limits, on purpose: a tag is fixed at enqueue, so in a long overload a stream of new small groups keeps
  * overtaking one big group's old backlog (it is delayed, not starved, once arrivals slow down); groups beyond the
- * cap (16,383 jobs) share the last tag and take turns in arrival order; delayed jobs count as queued. Counts can
- * drift when a process dies between finishing a job and sending its decrement; the hash expires a day after its
- * group was last touched, and a count that reaches 0 starts over.
+ * cap (16,383 jobs) share the last tag and take turns in arrival order; delayed jobs count as queued. Until a repair
+ * runs, a lost release keeps its group's later jobs a place further back. Lines and tags expire a day after their
+ * group was last touched.
  */
 export const tagsPerClass = 2 ** 14;
 export const maxTag = tagsPerClass - 1;
@@ -40,9 +48,24 @@ export function countsKey(queuePrefix: string, groupKey: string): string {
   return `${queuePrefix}fair:${groupKey}`;
 }
 
+/** The sorted set of a (group, class)'s unfinished job ids. */
+export function lineKey(queuePrefix: string, groupKey: string, priority: number): string {
+  return `${queuePrefix}fairjobs:${priority}:${groupKey}`;
+}
+
+/** A job whose line entry has no job hash this long after it was added is taken out by `repair()`. */
+export const absentGraceMs = 60_000;
+/** Ids looked at per script call of `repair()`, and releases per script call. */
+const batchSize = 500;
+
 export interface Admission {
+  id: string;
   groupKey: string;
   priority: number;
+}
+
+function admissionArgs(jobs: Admission[]): (string | number)[] {
+  return jobs.flatMap((job) => [job.groupKey, job.priority, job.id]);
 }
 
 /** Takes a place in line for each job, in one round trip; returns the BullMQ priorities. */
@@ -50,31 +73,66 @@ export async function reserve(redis: Redis, queuePrefix: string, jobs: Admission
   const tags = (await runScript(
     redis,
     'reserve',
-    jobs.map((job) => countsKey(queuePrefix, job.groupKey)),
-    [countsTtlMs, maxTag, ...jobs.map((job) => job.priority)],
+    [],
+    [queuePrefix, countsTtlMs, maxTag, ...admissionArgs(jobs)],
   )) as number[];
   return jobs.map((job, index) => bullPriority(job.priority, tags[index]!));
 }
 
-/** Gives places in line back at once (jobs that were not added after all). */
+/** Gives places in line back, for the jobs among these that are finished or do not exist. */
 export async function release(redis: Redis, queuePrefix: string, jobs: Admission[]): Promise<void> {
-  await runScript(
-    redis,
-    'release',
-    jobs.map((job) => countsKey(queuePrefix, job.groupKey)),
-    [countsTtlMs, ...jobs.flatMap((job) => [job.priority, -1])],
-  );
+  for (let start = 0; start < jobs.length; start += batchSize) {
+    await runScript(
+      redis,
+      'release',
+      [],
+      [queuePrefix, countsTtlMs, ...admissionArgs(jobs.slice(start, start + batchSize))],
+    );
+  }
 }
 
 /**
- * Decrements for finished jobs, summed per group and class and sent together a few milliseconds later: at high
- * throughput one script call covers many jobs, and no job waits for it.
+ * Takes out of every line the ids whose job is finished, or missing `absentGraceMs` after it took its place: the
+ * releases that were lost. Scans in batches (one script call per `batchSize` ids); returns how many it took out.
+ * `stopped()` is asked between batches.
+ */
+export async function repair(
+  redis: Redis,
+  queuePrefix: string,
+  stopped: () => boolean = () => false,
+): Promise<number> {
+  let removed = 0;
+  let cursor = '0';
+  do {
+    const [next, lines] = await redis.sscan(`${queuePrefix}fairlines`, cursor, 'COUNT', 100);
+    cursor = next;
+    for (const line of lines) {
+      for (let start = 0; !stopped();) {
+        const [seen, gone] = (await runScript(
+          redis,
+          'repair',
+          [],
+          [queuePrefix, line, start, batchSize, absentGraceMs],
+        )) as [number, number];
+        removed += gone;
+        if (seen < batchSize) break;
+        start += seen - gone;
+      }
+      if (stopped()) return removed;
+    }
+  } while (cursor !== '0');
+  return removed;
+}
+
+/**
+ * Releases of finished jobs, sent together a few milliseconds later: at high throughput one script call covers
+ * many jobs, and no job waits for it.
  */
 export class Releases {
   readonly #redis: Redis;
   readonly #queuePrefix: string;
   readonly #onError: (error: unknown) => void;
-  #pending = new Map<string, { admission: Admission; delta: number }>();
+  #pending: Admission[] = [];
   #timer: NodeJS.Timeout | undefined;
   #sending: Promise<void> = Promise.resolve();
 
@@ -85,10 +143,7 @@ export class Releases {
   }
 
   release(admission: Admission): void {
-    const id = `${admission.priority}\u0000${admission.groupKey}`;
-    const entry = this.#pending.get(id);
-    if (entry) entry.delta -= 1;
-    else this.#pending.set(id, { admission, delta: -1 });
+    this.#pending.push(admission);
     this.#timer ??= setTimeout(() => void this.flush(), 5);
   }
 
@@ -96,16 +151,11 @@ export class Releases {
   flush(): Promise<void> {
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    const entries = [...this.#pending.values()];
-    this.#pending = new Map();
-    if (entries.length > 0) {
+    const jobs = this.#pending;
+    this.#pending = [];
+    if (jobs.length > 0) {
       this.#sending = this.#sending.then(() =>
-        runScript(
-          this.#redis,
-          'release',
-          entries.map((entry) => countsKey(this.#queuePrefix, entry.admission.groupKey)),
-          [countsTtlMs, ...entries.flatMap((entry) => [entry.admission.priority, entry.delta])],
-        ).then(() => {}, this.#onError),
+        release(this.#redis, this.#queuePrefix, jobs).then(() => {}, this.#onError),
       );
     }
     return this.#sending;

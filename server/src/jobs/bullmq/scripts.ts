@@ -12,42 +12,94 @@ import type { Redis } from 'ioredis';
  * running it) makes a cancelled job that goes back to the queue (a retry, a stall) end at once.
  */
 
-const reserveOneLua = `
-local function reserveOne(key, class, ttl, cap)
-  local count = tonumber(redis.call('HGET', key, 'n' .. class) or '0')
-  if count < 0 then count = 0 end
+// Fairness lines (see fairness.ts): `fairjobs:<class>:<group>` sorted sets of unfinished job ids scored by when
+// they took their place, the last tag per class in the hash `fair:<group>`, every line's `<class>:<group>` in
+// the set `fairlines`.
+const linesLua = `
+local function nowMs()
+  local time = redis.call('TIME')
+  return tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+end
+
+local function reserveOne(prefix, group, class, id, now, ttl, cap)
+  local member = class .. ':' .. group
+  local line = prefix .. 'fairjobs:' .. member
+  local tags = prefix .. 'fair:' .. group
+  local count = redis.call('ZCARD', line)
   local tag = 0
   if count > 0 then
-    tag = math.min(math.max(count, tonumber(redis.call('HGET', key, 't' .. class) or '0')), tonumber(cap))
+    tag = math.min(math.max(count, tonumber(redis.call('HGET', tags, 't' .. class) or '0')), tonumber(cap))
   end
-  redis.call('HSET', key, 'n' .. class, count + 1, 't' .. class, tag)
-  redis.call('PEXPIRE', key, ttl)
+  redis.call('ZADD', line, now, id)
+  redis.call('HSET', tags, 't' .. class, tag)
+  redis.call('SADD', prefix .. 'fairlines', member)
+  redis.call('PEXPIRE', line, ttl)
+  redis.call('PEXPIRE', tags, ttl)
   return tag
 end
-`;
 
-const releaseOneLua = `
-local function releaseOne(key, class, delta, ttl)
-  if redis.call('EXISTS', key) == 1 then
-    local left = redis.call('HINCRBY', key, 'n' .. class, delta)
-    if left <= 0 then redis.call('HDEL', key, 'n' .. class, 't' .. class) end
-    redis.call('PEXPIRE', key, ttl)
+-- An empty line drops its last tag and its registration.
+local function settle(prefix, member)
+  if redis.call('EXISTS', prefix .. 'fairjobs:' .. member) == 0 then
+    local class, group = string.match(member, '^(%d+):(.*)$')
+    if class then redis.call('HDEL', prefix .. 'fair:' .. group, 't' .. class) end
+    redis.call('SREM', prefix .. 'fairlines', member)
   end
+end
+
+local function leave(prefix, member, id)
+  if redis.call('ZREM', prefix .. 'fairjobs:' .. member, id) == 1 then settle(prefix, member) end
+end
+
+-- The job is completed, failed (dead or cancelled) or does not exist.
+local function finished(prefix, id)
+  return redis.call('EXISTS', prefix .. id) == 0 or redis.call('ZSCORE', prefix .. 'completed', id)
+    or redis.call('ZSCORE', prefix .. 'failed', id)
 end
 `;
 
 const sources = {
-  // KEYS: per job its group's counts hash. ARGV: TTL ms, cap, then per job its class. Returns each job's tag.
-  reserve: `${reserveOneLua}
+  // ARGV: queue prefix, TTL ms, cap, then per job its group, class and id. Returns each job's tag.
+  reserve: `${linesLua}
+local prefix, ttl, cap = ARGV[1], ARGV[2], ARGV[3]
+local now = nowMs()
 local tags = {}
-for i = 1, #KEYS do tags[i] = reserveOne(KEYS[i], ARGV[i + 2], ARGV[1], ARGV[2]) end
+for i = 4, #ARGV, 3 do tags[#tags + 1] = reserveOne(prefix, ARGV[i], ARGV[i + 1], ARGV[i + 2], now, ttl, cap) end
 return tags
 `,
 
-  // KEYS: counts hashes. ARGV: TTL ms, then per key its class and delta.
-  release: `${releaseOneLua}
-for i = 1, #KEYS do releaseOne(KEYS[i], ARGV[i * 2], ARGV[i * 2 + 1], ARGV[1]) end
+  // ARGV: queue prefix, TTL ms (unused), then per job its group, class and id. Takes out of their lines those of
+  // the jobs that are finished or do not exist (idempotent; a job still unfinished keeps its place).
+  release: `${linesLua}
+local prefix = ARGV[1]
+for i = 3, #ARGV, 3 do
+  if finished(prefix, ARGV[i + 2]) then leave(prefix, ARGV[i + 1] .. ':' .. ARGV[i], ARGV[i + 2]) end
+end
 return 1
+`,
+
+  // ARGV: queue prefix, a line's `<class>:<group>`, start rank, count, grace ms. Looks at `count` ids of the line
+  // from `start`, takes out those whose job is completed or failed, or missing for longer than the grace.
+  // Returns {ids looked at, ids taken out}.
+  repair: `${linesLua}
+local prefix, member = ARGV[1], ARGV[2]
+local start = tonumber(ARGV[3])
+local line = prefix .. 'fairjobs:' .. member
+local before = nowMs() - tonumber(ARGV[5])
+local entries = redis.call('ZRANGE', line, start, start + tonumber(ARGV[4]) - 1, 'WITHSCORES')
+local removed = 0
+for i = 1, #entries, 2 do
+  local id = entries[i]
+  local stale
+  if redis.call('EXISTS', prefix .. id) == 0 then stale = tonumber(entries[i + 1]) < before
+  else stale = redis.call('ZSCORE', prefix .. 'completed', id) or redis.call('ZSCORE', prefix .. 'failed', id) end
+  if stale then
+    redis.call('ZREM', line, id)
+    removed = removed + 1
+  end
+end
+settle(prefix, member)
+return {#entries / 2, removed}
 `,
 
   // KEYS: completed, failed, delayed, prioritized, active, wait, paused. ARGV: queue prefix, job id.
@@ -74,7 +126,7 @@ return {state, delayedScore, fields}
   // KEYS: prioritized, delayed, wait, paused, active, failed. ARGV: queue prefix, job id, now, cancel channel,
   // counts TTL. A queued job goes to \`failed\` marked cancelled, its idempotency key and place in line released;
   // an active one is marked and its worker told. 1 if either, 0 if the job is finished or unknown.
-  cancel: `${releaseOneLua}
+  cancel: `${linesLua}
 local prefix, id = ARGV[1], ARGV[2]
 local jobKey = prefix .. id
 if redis.call('EXISTS', jobKey) == 0 then return 0 end
@@ -86,7 +138,7 @@ if removed > 0 then
   local deid = redis.call('HGET', jobKey, 'deid')
   if deid and redis.call('GET', prefix .. 'de:' .. deid) == id then redis.call('DEL', prefix .. 'de:' .. deid) end
   local data = cjson.decode(redis.call('HGET', jobKey, 'data'))
-  releaseOne(prefix .. 'fair:' .. data['groupKey'], data['priority'], -1, ARGV[5])
+  leave(prefix, data['priority'] .. ':' .. data['groupKey'], id)
   return 1
 end
 if redis.call('LPOS', KEYS[5], id) then
@@ -100,7 +152,7 @@ return 0
   // KEYS: failed, prioritized, pc, marker. ARGV: queue prefix, job id, counts TTL, cap, tags per class.
   // A dead or cancelled job queued again with fresh attempts and a new place in line. 1 if done, 0 if the job is
   // not dead or cancelled, -1 if another unfinished job holds its idempotency key.
-  retry: `${reserveOneLua}
+  retry: `${linesLua}
 local prefix, id = ARGV[1], ARGV[2]
 local jobKey = prefix .. id
 if not redis.call('ZSCORE', KEYS[1], id) then return 0 end
@@ -116,7 +168,9 @@ if deid then
 end
 redis.call('ZREM', KEYS[1], id)
 local data = cjson.decode(redis.call('HGET', jobKey, 'data'))
-local tag = reserveOne(prefix .. 'fair:' .. data['groupKey'], data['priority'], ARGV[3], ARGV[4])
+-- A release lost earlier would leave it in line: it takes a new place.
+leave(prefix, data['priority'] .. ':' .. data['groupKey'], id)
+local tag = reserveOne(prefix, data['groupKey'], data['priority'], id, nowMs(), ARGV[3], ARGV[4])
 local priority = 1 + data['priority'] * tonumber(ARGV[5]) + tag
 redis.call('HDEL', jobKey, 'finishedOn', 'processedOn', 'failedReason', 'returnvalue', 'stacktrace', 'atm', 'ats',
   'stc', 'defa', 'fidus:cancelled')

@@ -97,8 +97,8 @@ export class JobWorker {
     });
     worker.on('error', options.onError);
     // A job's place in line is given back when it ends for good (see fairness.ts).
-    const release = ({ data }: Job<JobData>) =>
-      options.releases.release({ groupKey: data.groupKey, priority: data.priority });
+    const release = ({ id, data }: Job<JobData>) =>
+      options.releases.release({ id: id!, groupKey: data.groupKey, priority: data.priority });
     worker.on('completed', release);
     worker.on('failed', (job) => {
       if (job?.finishedOn) release(job);
