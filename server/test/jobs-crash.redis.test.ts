@@ -16,7 +16,7 @@ import { sql } from 'drizzle-orm';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/index.ts';
-import { BullMQQueue } from '../src/jobs/index.ts';
+import { BullMQQueue } from '../src/jobs/bullmq-queue.ts';
 import {
   crashJobForEnqueue,
   crashJobType,

@@ -24,3 +24,4 @@ export type { MasterKeyring } from './master-key.ts';
 export { hasRole, roles } from './principal.ts';
 export type { Principal, Role } from './principal.ts';
 export type { RouteAccess } from './http-context.ts';
+export { connectRedis } from './redis.ts';

@@ -64,7 +64,7 @@ export interface EmbeddingsOutcome {
 }
 
 export interface EmbeddingsDeps extends ChatDeps {
-  googleEmbeddings: GoogleEmbeddings;
+  googleEmbeddings: Pick<GoogleEmbeddings, 'post'>;
 }
 
 type Input = EmbeddingsRequest['input'];

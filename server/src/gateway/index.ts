@@ -18,7 +18,7 @@ import { chatCompletion, type CallContext, type ChatOutcome, type CompletedCall 
 import { CircuitBreaker } from './circuit.ts';
 import { ModelDiscovery, type ModelListing } from './discovery.ts';
 import { createEmbeddings, type EmbeddingsOutcome, type EmbeddingsRequest } from './embeddings.ts';
-import { GoogleEmbeddings } from './google/embeddings.ts';
+import type { GoogleEmbeddings } from './google/embeddings.ts';
 import { gatewayMetrics } from './metrics.ts';
 import type { ChatCompletionRequest } from './schemas.ts';
 import { Upstreams } from './upstream.ts';
@@ -143,7 +143,15 @@ export function createGateway(options: GatewayOptions): Gateway {
   const limiter = options.file.limits ? createLimiter(options, prices) : undefined;
   const cache = createResponseCache(options.file, options.redisUrl, options.metrics);
   const { store: tenantProviders, catalogs } = tenantCatalogs(options, catalog);
-  const googleEmbeddings = new GoogleEmbeddings(settings);
+  // Loaded on first use: the AI SDK costs about 14 MB of memory in a process that never calls Google.
+  let google: Promise<GoogleEmbeddings> | undefined;
+  const googleEmbeddings: Pick<GoogleEmbeddings, 'post' | 'close'> = {
+    post: (target, input, signal) =>
+      (google ??= import('./google/embeddings.ts').then((m) => new m.GoogleEmbeddings(settings))).then(
+        (embeddings) => embeddings.post(target, input, signal),
+      ),
+    close: async () => (await google)?.close(),
+  };
   const notDiscovered = new Set(
     (options.file.providers ?? []).filter((entry) => entry.discover === false).map((entry) => entry.id),
   );

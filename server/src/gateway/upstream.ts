@@ -1,6 +1,6 @@
 import { Agent } from 'undici';
-import { AnthropicUpstream } from './anthropic/adapter.ts';
-import { GoogleUpstream } from './google/adapter.ts';
+import type { AnthropicUpstream } from './anthropic/adapter.ts';
+import type { GoogleUpstream } from './google/adapter.ts';
 import type { GatewaySettings } from '../core/index.ts';
 import type { Target } from './catalog.ts';
 
@@ -44,8 +44,9 @@ export class Upstreams {
   readonly #settings: GatewaySettings;
   readonly #urls = new Map<string, { origin: string; path: string }>();
   /** Anthropic and Google speak other protocols: translated through the AI SDK, answered in OpenAI's format. */
-  readonly #anthropic: AnthropicUpstream;
-  readonly #google: GoogleUpstream;
+  // Loaded on first use: the AI SDK costs about 14 MB of memory in a process that only speaks OpenAI's format.
+  #anthropic: Promise<AnthropicUpstream> | undefined;
+  #google: Promise<GoogleUpstream> | undefined;
 
   constructor(settings: GatewaySettings) {
     this.#settings = settings;
@@ -54,8 +55,6 @@ export class Upstreams {
       keepAliveTimeout: 30_000,
       connections: 256,
     });
-    this.#anthropic = new AnthropicUpstream(settings);
-    this.#google = new GoogleUpstream(settings);
   }
 
   /** Sends one request; `stream` decides how long the response headers may take. */
@@ -66,8 +65,16 @@ export class Upstreams {
     stream: boolean,
     signal: AbortSignal,
   ): Promise<UpstreamResponse> {
-    if (target.provider.type === 'anthropic') return this.#anthropic.post(target, path, body, stream, signal);
-    if (target.provider.type === 'google') return this.#google.post(target, path, body, stream, signal);
+    if (target.provider.type === 'anthropic') {
+      this.#anthropic ??= import('./anthropic/adapter.ts').then(
+        (m) => new m.AnthropicUpstream(this.#settings),
+      );
+      return this.#anthropic.then((upstream) => upstream.post(target, path, body, stream, signal));
+    }
+    if (target.provider.type === 'google') {
+      this.#google ??= import('./google/adapter.ts').then((m) => new m.GoogleUpstream(this.#settings));
+      return this.#google.then((upstream) => upstream.post(target, path, body, stream, signal));
+    }
     const provider = target.provider;
     const headers: Record<string, string> = {
       'content-type': 'application/json',
@@ -92,7 +99,11 @@ export class Upstreams {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.#agent.close(), this.#anthropic.close(), this.#google.close()]);
+    await Promise.all([
+      this.#agent.close(),
+      this.#anthropic?.then((upstream) => upstream.close()),
+      this.#google?.then((upstream) => upstream.close()),
+    ]);
   }
 
   /** Parsing a URL per request shows up in profiles: each provider's few endpoints are parsed once. */

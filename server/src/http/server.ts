@@ -7,7 +7,7 @@ import { buildApp } from './app.ts';
 import { Registry } from 'prom-client';
 import { checkGatewayConfig, createGateway } from '../gateway/index.ts';
 import {
-  BullMQQueue,
+  createDistributedQueue,
   createEventHub,
   EmbeddedQueue,
   EventDispatcher,
@@ -35,10 +35,10 @@ export interface RunningServer {
 
 /** Everything a Fidus process needs, wired together: storage (migrated), domains and the HTTP app. */
 /** The job backend: BullMQ when PostgreSQL and Redis are both there, else the queue in the Fidus database. */
-function createQueue(config: Config, db: Database, logger: Logger): Queue {
+async function createQueue(config: Config, db: Database, logger: Logger): Promise<Queue> {
   const onError = (error: unknown) => logger.error({ err: error }, 'job queue bookkeeping failed; retrying');
   return config.mode === 'server' && config.redisUrl
-    ? new BullMQQueue({ db, redisUrl: config.redisUrl, onError })
+    ? createDistributedQueue({ db, redisUrl: config.redisUrl, onError })
     : new EmbeddedQueue(db, { onError });
 }
 
@@ -65,7 +65,7 @@ export async function createServer(
     onLogError: (error) =>
       logger.error({ err: error }, 'request log write failed; rows kept for the next try'),
   });
-  const queue = createQueue(config, db, logger);
+  const queue = await createQueue(config, db, logger);
   let events: EventHub | undefined;
   let dispatcher: EventDispatcher | undefined;
   try {

@@ -1,5 +1,5 @@
-export { BullMQQueue } from './bullmq-queue.ts';
-export type { BullMQQueueOptions } from './bullmq-queue.ts';
+export type { BullMQQueue, BullMQQueueOptions } from './bullmq-queue.ts';
+export { createDistributedQueue } from './distributed.ts';
 export { EmbeddedQueue } from './embedded-queue.ts';
 export type { EmbeddedQueueOptions } from './embedded-queue.ts';
 export { nextRun } from './schedules.ts';

@@ -1,4 +1,5 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { connectRedis } from '../../core/index.ts';
 import type { CacheStore } from './store.ts';
 
 /**
@@ -11,7 +12,7 @@ export class RedisCacheStore implements CacheStore {
   readonly #redis: Redis;
 
   constructor(url: string, commandTimeoutMs = 1_000) {
-    this.#redis = new Redis(url, {
+    this.#redis = connectRedis(url, {
       lazyConnect: true,
       maxRetriesPerRequest: 1,
       enableOfflineQueue: true,

@@ -1,4 +1,5 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { connectRedis } from '../../core/index.ts';
 import {
   minuteOf,
   monthOf,
@@ -57,7 +58,11 @@ export class RedisCounters implements Counters {
   readonly #seeded = new Set<string>();
 
   constructor(url: string, baseline: SpendBaseline) {
-    this.#redis = new Redis(url, { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false });
+    this.#redis = connectRedis(url, {
+      maxRetriesPerRequest: 2,
+      enableOfflineQueue: true,
+      lazyConnect: false,
+    });
     this.#redis.on('error', () => {});
     this.#baseline = baseline;
   }

@@ -1,5 +1,5 @@
-import { Redis } from 'ioredis';
-import { FidusError, newId } from '../../core/index.ts';
+import type { Redis } from 'ioredis';
+import { FidusError, newId, connectRedis } from '../../core/index.ts';
 import type { Database, Tx } from '../../db/index.ts';
 import {
   belowHorizon,
@@ -111,8 +111,8 @@ class RedisBus implements NoticeBus {
   constructor(url: string, onError: (error: unknown) => void) {
     this.#onError = onError;
     this.#local = new LocalBus(onError);
-    this.#publisher = new Redis(url, { maxRetriesPerRequest: 2, enableOfflineQueue: true });
-    this.#subscriber = new Redis(url, { enableOfflineQueue: true });
+    this.#publisher = connectRedis(url, { maxRetriesPerRequest: 2, enableOfflineQueue: true });
+    this.#subscriber = connectRedis(url, { enableOfflineQueue: true });
     this.#publisher.on('error', () => {});
     this.#subscriber.on('error', () => {});
     this.#subscriber.on('message', (_channel: string, message: string) => {
