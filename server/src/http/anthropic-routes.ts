@@ -11,13 +11,7 @@ import {
   type Gateway,
 } from '../gateway/index.ts';
 import { bearerOf } from './bearer.ts';
-import {
-  answerErrorsAs,
-  cacheChoiceOf,
-  clientGoneSignal,
-  targetHeaders,
-  writeEventStream,
-} from './gateway-reply.ts';
+import { answerErrorsAs, callContextOf, sendAnswer } from './gateway-reply.ts';
 import { openAiBodyLimitBytes } from './openai-routes.ts';
 
 /** Anthropic's error shape, with Fidus's stable code as `error.fidus_code`. */
@@ -66,29 +60,13 @@ export function anthropicRoutes(gateway: Gateway, accounts: Accounts) {
 
     app.post('/', options, async (request, reply) => {
       const body = parseAnthropicRequest(MessagesRequestSchema, request.body);
-      const principal = request.principal!;
-      const cache = cacheChoiceOf(request);
-      const clientGone = clientGoneSignal(reply);
+      const context = callContextOf(request, reply);
       const outcome = await createMessage(
-        (chatRequest, context) => gateway.chatCompletion(chatRequest, context),
+        (chatRequest, callContext) => gateway.chatCompletion(chatRequest, callContext),
         body,
-        {
-          tenantId: principal.tenantId,
-          userId: principal.userId,
-          apiKeyId: principal.apiKeyId ?? null,
-          requestId: request.id,
-          signal: clientGone,
-          cache,
-        },
+        context,
       );
-      if (outcome.kind === 'json') {
-        return reply
-          .code(outcome.status)
-          .headers(targetHeaders(outcome.target, reply.elapsedTime - outcome.upstreamMs, outcome.cache))
-          .type('application/json')
-          .send(outcome.body);
-      }
-      await writeEventStream(reply, outcome, clientGone);
+      return sendAnswer(reply, outcome, context.signal);
     });
 
     // An estimate (see gateway/messages/count.ts): no upstream is asked, nothing is logged or counted.

@@ -42,6 +42,41 @@ export function clientGoneSignal(reply: FastifyReply): AbortSignal {
   return clientGone.signal;
 }
 
+/** The gateway call of an authenticated request: who asks, the cache choice, and the client-gone abort. */
+export function callContextOf(request: FastifyRequest, reply: FastifyReply): CallContext {
+  const principal = request.principal!;
+  const cache = cacheChoiceOf(request);
+  return {
+    tenantId: principal.tenantId,
+    userId: principal.userId,
+    apiKeyId: principal.apiKeyId ?? null,
+    requestId: request.id,
+    signal: clientGoneSignal(reply),
+    cache,
+  };
+}
+
+type Answer = { target: Target; upstreamMs: number; cache?: ChatOutcome['cache'] } & (
+  { kind: 'json'; status: number; body: unknown } | { kind: 'stream'; events: AsyncIterable<string> }
+);
+
+/** Sends a gateway answer: a whole one (bytes or a value to serialise) with its status, a streamed one as events. */
+export async function sendAnswer(
+  reply: FastifyReply,
+  answer: Answer,
+  clientGone: AbortSignal,
+): Promise<unknown> {
+  if (answer.kind === 'json') {
+    return reply
+      .code(answer.status)
+      .headers(targetHeaders(answer.target, reply.elapsedTime - answer.upstreamMs, answer.cache))
+      .type('application/json')
+      .send(answer.body);
+  }
+  await writeEventStream(reply, answer, clientGone);
+  return undefined;
+}
+
 /**
  * Writes a stream of server-sent events, honouring backpressure, and ends the response. Headers are sent only now,
  * after the first upstream event: until then a fallback was still possible.

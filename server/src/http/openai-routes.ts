@@ -6,10 +6,10 @@ import { ChatCompletionRequestSchema, EmbeddingsRequestSchema, type Gateway } fr
 import { bearerOf } from './bearer.ts';
 import {
   answerErrorsAs,
-  cacheChoiceOf,
+  callContextOf,
   clientGoneSignal,
+  sendAnswer,
   targetHeaders,
-  writeEventStream,
 } from './gateway-reply.ts';
 
 /** Chat requests carry whole conversations and images: a larger limit than the rest of the API. */
@@ -114,25 +114,8 @@ export function openAiRoutes(gateway: Gateway, accounts: Accounts) {
             },
           );
         }
-        const principal = request.principal!;
-        const cache = cacheChoiceOf(request);
-        const clientGone = clientGoneSignal(reply);
-        const outcome = await gateway.chatCompletion(parsed.data, {
-          tenantId: principal.tenantId,
-          userId: principal.userId,
-          apiKeyId: principal.apiKeyId ?? null,
-          requestId: request.id,
-          signal: clientGone,
-          cache,
-        });
-        if (outcome.kind === 'json') {
-          return reply
-            .code(outcome.status)
-            .headers(targetHeaders(outcome.target, reply.elapsedTime - outcome.upstreamMs, outcome.cache))
-            .type('application/json')
-            .send(outcome.body);
-        }
-        await writeEventStream(reply, outcome, clientGone);
+        const context = callContextOf(request, reply);
+        return sendAnswer(reply, await gateway.chatCompletion(parsed.data, context), context.signal);
       },
     );
   };
