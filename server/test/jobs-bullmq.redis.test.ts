@@ -12,26 +12,12 @@ import { newId } from '../src/core/index.ts';
 import { BullMQQueue } from '../src/jobs/bullmq-queue.ts';
 import { type JobDefinition, type RunningJob } from '../src/jobs/index.ts';
 import { eventually } from './support/app.ts';
+import { dropPrefix } from './support/redis.ts';
 import { createTestDatabase, lane, type TestDatabase } from './support/database.ts';
 import { describeQueueConformance } from './support/queue-conformance.ts';
 
 // Runs only where the test runner provides Redis (the file name says so: see scripts/test.js).
 const redisUrl = process.env['FIDUS_TEST_REDIS_URL']!;
-
-/** Deletes every key under a prefix. */
-async function dropPrefix(url: string, prefix: string): Promise<void> {
-  const redis = new Redis(url);
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1_000);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-}
 
 describe(`bullmq backend (${lane})`, () => {
   let prefix: string;

@@ -24,6 +24,7 @@ import {
   readAttemptLogs,
 } from './fixtures/crash-worker.ts';
 import { eventually } from './support/app.ts';
+import { dropPrefix } from './support/redis.ts';
 import { createTestDatabase, lane, type TestDatabase } from './support/database.ts';
 
 // Runs only where the test runner provides Redis (the file name says so).
@@ -34,21 +35,6 @@ const workerCount = 3;
 const kills = 8;
 const leaseMs = 2_000;
 const stalledIntervalMs = 500;
-
-/** Deletes every key under a prefix. */
-async function dropPrefix(url: string, prefix: string): Promise<void> {
-  const redis = new Redis(url);
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1_000);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-}
 
 interface CrashWorker {
   child: ChildProcess;
