@@ -69,11 +69,31 @@ return tags
 `,
 
   // ARGV: queue prefix, TTL ms (unused), then per job its group, class and id. Takes out of their lines those of
-  // the jobs that are finished or do not exist (idempotent; a job still unfinished keeps its place).
+  // the jobs that are finished or do not exist (idempotent; a job still unfinished keeps its place). Batched per
+  // line: one ZMSCORE on each finished set for all the ids, one ZREM per line.
   release: `${linesLua}
 local prefix = ARGV[1]
-for i = 3, #ARGV, 3 do
-  if finished(prefix, ARGV[i + 2]) then leave(prefix, ARGV[i + 1] .. ':' .. ARGV[i], ARGV[i + 2]) end
+local ids = {}
+for i = 3, #ARGV, 3 do ids[#ids + 1] = ARGV[i + 2] end
+local completed = redis.call('ZMSCORE', prefix .. 'completed', unpack(ids))
+local failed = redis.call('ZMSCORE', prefix .. 'failed', unpack(ids))
+local byLine, lines = {}, {}
+for n = 1, #ids do
+  local id = ids[n]
+  if completed[n] or failed[n] or redis.call('EXISTS', prefix .. id) == 0 then
+    local i = 3 * n
+    local member = ARGV[i + 1] .. ':' .. ARGV[i]
+    local line = byLine[member]
+    if not line then
+      line = {}
+      byLine[member] = line
+      lines[#lines + 1] = member
+    end
+    line[#line + 1] = id
+  end
+end
+for _, member in ipairs(lines) do
+  if redis.call('ZREM', prefix .. 'fairjobs:' .. member, unpack(byLine[member])) > 0 then settle(prefix, member) end
 end
 return 1
 `,
