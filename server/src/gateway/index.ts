@@ -1,6 +1,6 @@
 import type { Registry } from 'prom-client';
 import type { FileConfig } from '../core/index.ts';
-import type { Database, Vault } from '../db/index.ts';
+import type { Database, Tx, Vault } from '../db/index.ts';
 import { toLogEntry } from './accounting.ts';
 import { createResponseCache } from './cache/index.ts';
 import { Limiter, MemoryCounters, RedisCounters, type SpendBaseline } from './limits/index.ts';
@@ -9,6 +9,7 @@ import {
   RequestLogWriter,
   spentSince,
   usage,
+  type LlmRequestRow,
   type UsageOptions,
   type UsageRow,
 } from './request-log/index.ts';
@@ -30,7 +31,7 @@ export { EmbeddingsRequestSchema } from './embeddings.ts';
 export type { EmbeddingsOutcome, EmbeddingsRequest } from './embeddings.ts';
 export type { DiscoveryStatus, ModelCapabilities, ModelEntry, ModelListing } from './discovery.ts';
 export { UsageQuery, UsageResponseSchema } from './request-log/index.ts';
-export type { UsageOptions, UsageRow } from './request-log/index.ts';
+export type { LlmRequestRow, UsageOptions, UsageRow } from './request-log/index.ts';
 export { usageRoutes } from './usage-routes.ts';
 export { tenantProviderRoutes } from './tenant-providers/index.ts';
 export type { TenantProviderStore } from './tenant-providers/index.ts';
@@ -55,6 +56,13 @@ export interface GatewayOptions {
   metrics?: Registry;
   /** Called once per finished request (after the last byte for streams), off the response path. */
   onCompleted?: (call: CompletedCall) => void;
+  /**
+   * Runs each request-log insert's transaction instead of `db.system` (the HTTP layer passes its event hub's, so
+   * that what `onLogged` emits is announced on commit).
+   */
+  logTransaction?: <T>(work: (tx: Tx) => Promise<T>) => Promise<T>;
+  /** Inside each request-log insert's transaction, with the rows it inserted (see `RequestLogWriterOptions`). */
+  onLogged?: (tx: Tx, rows: readonly LlmRequestRow[]) => Promise<void>;
   /** Hears request-log flushes that failed (their rows are kept and retried) or rows the database refused. */
   onLogError?: (error: unknown) => void;
   /** With it (and `db`), tenants may add their own providers, their keys sealed by it, and aliases. */
@@ -139,7 +147,12 @@ export function createGateway(options: GatewayOptions): Gateway {
   const observe = options.metrics ? gatewayMetrics(options.metrics) : undefined;
   const prices = createPriceBook(options.file.prices);
   const db = options.db;
-  const log = db ? new RequestLogWriter(db, { onError: (error) => options.onLogError?.(error) }) : undefined;
+  const log = db
+    ? new RequestLogWriter(
+        { system: options.logTransaction ?? ((work) => db.system(work)) },
+        { onError: (error) => options.onLogError?.(error), onWritten: options.onLogged },
+      )
+    : undefined;
   const limiter = options.file.limits ? createLimiter(options, prices) : undefined;
   const cache = createResponseCache(options.file, options.redisUrl, options.metrics);
   const { store: tenantProviders, catalogs } = tenantCatalogs(options, catalog);

@@ -4,6 +4,7 @@ import { createLogger, resolveMasterKeyring, type Config, type Logger } from '..
 import { openDatabase, Vault, type Database } from '../db/index.ts';
 import { bootstrapInviteHours, createAccounts, type Accounts } from '../domains/accounts/index.ts';
 import { buildApp } from './app.ts';
+import { requestLogEvents } from './request-events.ts';
 import { Registry } from 'prom-client';
 import { checkGatewayConfig, createGateway } from '../gateway/index.ts';
 import {
@@ -55,9 +56,11 @@ export async function createServer(
   const db = await openDatabase(
     config.databaseUrl ? { url: config.databaseUrl } : { dataDir: config.dataDir },
   );
+  let events: EventHub | undefined;
   const gateway = createGateway({
     file: config.file,
     db,
+    ...requestLogEvents(db, () => events),
     vault: new Vault(keyring),
     redisUrl: config.redisUrl,
     metrics,
@@ -66,7 +69,6 @@ export async function createServer(
       logger.error({ err: error }, 'request log write failed; rows kept for the next try'),
   });
   const queue = await createQueue(config, db, logger);
-  let events: EventHub | undefined;
   let dispatcher: EventDispatcher | undefined;
   try {
     await db.migrate();

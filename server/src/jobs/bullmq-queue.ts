@@ -7,6 +7,7 @@ import { countsTtlMs, maxTag, release, repair, reserve, Releases, tagsPerClass }
 import { flatToHash, listJobs, toRecord, type BullState, type JobData } from './bullmq/records.ts';
 import { runScript } from './bullmq/scripts.ts';
 import { JobWorker } from './bullmq/worker.ts';
+import { emit, jobDead } from './events/index.ts';
 import { ScheduleRunner } from './schedules.ts';
 import type {
   EnqueueOptions,
@@ -93,6 +94,7 @@ export class BullMQQueue implements Queue {
   readonly #queuePrefix: string;
   readonly #definitions = new Definitions();
   readonly #schedules: ScheduleRunner;
+  readonly #db: Database;
   /** Open until `close()`; afterwards each call opens a connection of its own. */
   #connection: Connection | undefined;
   #pending: PendingEnqueue[] = [];
@@ -105,6 +107,7 @@ export class BullMQQueue implements Queue {
 
   constructor(options: BullMQQueueOptions) {
     this.#onError = options.onError ?? (() => {});
+    this.#db = options.db;
     this.#options = {
       redisUrl: options.redisUrl,
       prefix: options.prefix ?? 'fidus',
@@ -293,6 +296,12 @@ export class BullMQQueue implements Queue {
       keepFailedMs: this.#options.keepFailedMs,
       definitions: this.#definitions,
       releases,
+      // Redis and PostgreSQL cannot commit together: the event follows the job's burial (lost if this process
+      // dies in between, unlike the embedded backend's).
+      onDead: ({ id, type, tenantId, error }) =>
+        void this.#db
+          .system((tx) => emit(tx, tenantId, jobDead, { jobId: id, type, error }))
+          .catch(this.#onError),
       onError: this.#onError,
     });
     this.#releases = releases;

@@ -2,6 +2,7 @@ import { and, desc, eq, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import { FidusError, newId } from '../core/index.ts';
 import type { Database, Tx } from '../db/index.ts';
 import { Definitions, errorText } from './definitions.ts';
+import { emit, jobDead } from './events/index.ts';
 import { backoffDelay, DelayHeap, FairQueue, type Ticket } from './fair-queue.ts';
 import { ScheduleRunner } from './schedules.ts';
 import { jobs, type JobRow } from './schema.ts';
@@ -422,7 +423,16 @@ export class EmbeddedQueue implements Queue {
       return;
     }
     if (row.attempts >= row.maxAttempts) {
-      await this.#update(row.id, { state: 'dead', finishedAt: new Date(now), lastError });
+      // The job and its `job.dead` event commit together.
+      await this.#db.system(async (tx) => {
+        const buried = await tx
+          .update(jobs)
+          .set({ state: 'dead', finishedAt: new Date(now), lastError })
+          .where(and(eq(jobs.id, row.id), eq(jobs.state, 'active')))
+          .returning({ id: jobs.id });
+        if (buried.length > 0)
+          await emit(tx, row.tenantId, jobDead, { jobId: row.id, type: row.type, error: lastError });
+      });
       return;
     }
     const runAt = now + backoffDelay(row.backoff, row.attempts);

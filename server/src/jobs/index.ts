@@ -22,6 +22,7 @@ export {
   defineEvent,
   deliverJobType,
   emit,
+  emitMany,
   EventDispatcher,
   EventHub,
   eventRegistry,
@@ -44,6 +45,7 @@ export type {
   EventPayloads,
   FollowOptions,
   LogEvent,
+  NewEvent,
   PayloadOf,
   TypeFilter,
 } from './events/index.ts';

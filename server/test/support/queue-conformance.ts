@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { FidusError, newId } from '../../src/core/index.ts';
-import type { Database } from '../../src/db/index.ts';
+import { queryRows, type Database } from '../../src/db/index.ts';
 import type { Queue, RunningJob } from '../../src/jobs/index.ts';
 import { eventually } from './app.ts';
 import { createTestDatabase, lane, type TestDatabase } from './database.ts';
@@ -169,9 +169,24 @@ export function describeQueueConformance(backend: string, open: OpenQueue): void
       expect((await q.get(id))?.lastError).toMatch(/planned failure 2/);
       expect((await q.list({ state: 'dead', tenantId: tenantA })).map((job) => job.id)).toEqual([id]);
       expect(await q.list({ state: 'dead', tenantId: tenantB })).toEqual([]);
-      // Fresh attempts: the handler fails twice more, then the third attempt succeeds.
+      // Each burial emits job.dead in the job's tenant (the distributed backend right after it).
+      const deadEvents = () =>
+        database.db.system((tx) =>
+          queryRows<{ tenant_id: string; payload: { jobId: string; type: string; error: string } }>(
+            tx,
+            sql`select tenant_id, payload from events where type = 'job.dead' order by seq`,
+          ),
+        );
+      await eventually(async () => (await deadEvents()).length === 1, 5_000);
+      expect(await deadEvents()).toMatchObject([
+        {
+          tenant_id: tenantA,
+          payload: { jobId: id, type: 'test.record', error: expect.stringMatching(/planned failure 2/) },
+        },
+      ]);
       expect(await q.retry(id)).toBe(true);
       await eventually(async () => (await q.get(id))?.state === 'dead', 5_000);
+      await eventually(async () => (await deadEvents()).length === 2, 5_000);
       expect(await q.remove(id)).toBe(true);
       expect(await q.get(id)).toBeUndefined();
     });
@@ -188,6 +203,12 @@ export function describeQueueConformance(backend: string, open: OpenQueue): void
       await eventually(async () => (await q.get(running.id))?.state === 'cancelled');
       expect(labels()).toEqual(['long']);
       expect(await q.cancel(running.id)).toBe(false);
+      // A cancelled job is not dead.
+      await sleep(100);
+      const dead = await database.db.system((tx) =>
+        queryRows(tx, sql`select id from events where type = 'job.dead'`),
+      );
+      expect(dead).toEqual([]);
     });
 
     it('fires a cron schedule once per tick, however many workers look', async () => {

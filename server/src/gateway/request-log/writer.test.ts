@@ -285,6 +285,49 @@ describe(`RequestLogWriter (${lane})`, () => {
     expect(ids).not.toContain('orphan');
   });
 
+  it('hands onWritten the rows each insert wrote, in its transaction: a failure there writes nothing', async () => {
+    const seen: { ids: string[]; rowsInTx: number }[] = [];
+    let failOnce = true;
+    const w = writer(t.db, {
+      onWritten: async (tx, rows) => {
+        const [count] = await queryRows<{ n: number }>(tx, sql`select count(*)::int as n from llm_requests`);
+        seen.push({ ids: rows.map((row) => row.requestId), rowsInTx: count!.n });
+        if (failOnce) {
+          failOnce = false;
+          throw new Error('the hook failed');
+        }
+      },
+    });
+    const entries = Array.from({ length: 4 }, () => entry());
+    for (const e of entries) w.record(e);
+    await expect(w.flush()).rejects.toThrow('the hook failed');
+    // The hook's failure rolled the insert back: nothing stored, the rows kept.
+    expect(await stored()).toHaveLength(0);
+    expect(w.stats()).toMatchObject({ pending: 4, written: 0 });
+
+    await w.flush();
+    const requestIds = entries.map((e) => e.requestId);
+    expect(seen).toEqual([
+      { ids: requestIds, rowsInTx: 4 },
+      { ids: requestIds, rowsInTx: 4 },
+    ]);
+    expect((await stored()).map((row) => row.request_id)).toEqual(requestIds);
+  });
+
+  it('gives onWritten only the rows an insert added, not those a retry found written already', async () => {
+    const given: string[][] = [];
+    const w = writer(t.db, { onWritten: async (_tx, rows) => void given.push(rows.map((row) => row.id)) });
+    const written = entry({ id: newId() });
+    const fresh = entry({ id: newId() });
+    w.record(written);
+    await w.flush();
+    // As after a commit whose acknowledgement was lost: the same row again, beside a new one.
+    w.record(written);
+    w.record(fresh);
+    await w.flush();
+    expect(given).toEqual([[written.id], [fresh.id]]);
+  });
+
   it('never overlaps flushes, however often they are asked for', async () => {
     const { db, seen } = counting(t.db);
     const w = writer(db, { maxBatch: 10, flushMs: 5 });

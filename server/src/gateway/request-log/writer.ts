@@ -1,7 +1,7 @@
 import { DrizzleQueryError, getTableColumns, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { newId } from '../../core/index.ts';
-import type { Database } from '../../db/index.ts';
+import { queryRows, type Database, type Tx } from '../../db/index.ts';
 import { llmRequests, type LlmRequestRow } from './schema.ts';
 
 /** A queued row: its id is drawn when it is first flushed, if the entry brought none. */
@@ -54,6 +54,12 @@ export interface RequestLogWriterOptions {
   flushMs?: number;
   /** Rows held in memory at most (e.g. while the database is down); beyond it the oldest are dropped. Default 50,000. */
   maxBuffered?: number;
+  /**
+   * Runs inside the transaction of each insert, with the rows it inserted (not those a retried insert found
+   * written already): how the HTTP layer emits `llm.request.completed` with the rows, atomically. A failure fails
+   * the insert, whose rows are kept and retried.
+   */
+  onWritten?: (tx: Tx, rows: readonly LlmRequestRow[]) => Promise<void>;
   /** Hears failed flushes (their rows are kept and retried) and rows the database refused (dropped). */
   onError?: (error: unknown, info: { rows: number; kind: 'flush_failed' | 'rows_rejected' }) => void;
 }
@@ -131,7 +137,7 @@ const columnList = sql.raw(columns.map((column) => `"${column.name}"`).join(', '
 const recordType = sql.raw(columns.map((column) => `"${column.name}" ${column.type}`).join(', '));
 
 /**
- * One multi-row insert with the rows as a single JSON parameter. Binding each value (200 rows × 24 columns) makes
+ * One multi-row insert with the rows as a single JSON parameter, returning the ids it inserted. Binding each value (200 rows × 24 columns) makes
  * the ORM build a 4,800-parameter statement, which took ~20 ms of main-thread CPU per batch; this takes well under
  * a millisecond to build and is faster in the database as well. Idempotent on the id: a retry after a commit whose
  * acknowledgement was lost inserts nothing twice.
@@ -144,7 +150,8 @@ function insertStatement(rows: readonly LlmRequestRow[]): SQL {
   });
   return sql`insert into llm_requests (${columnList})
     select ${columnList} from json_to_recordset(${JSON.stringify(records)}::json) as r(${recordType})
-    on conflict (id) do nothing`;
+    on conflict (id) do nothing
+    returning id`;
 }
 
 /** SQLSTATE classes of a row that will never be accepted: data exceptions (22) and integrity violations (23). */
@@ -188,6 +195,7 @@ export class RequestLogWriter {
   readonly #maxBatch: number;
   readonly #maxBuffered: number;
   readonly #onError: RequestLogWriterOptions['onError'];
+  readonly #onWritten: RequestLogWriterOptions['onWritten'];
   readonly #buffer = new Ring<PendingRow>();
   readonly #timer: NodeJS.Timeout;
   /** The chain of flushes: each starts when the previous one settled, so they never overlap. */
@@ -211,6 +219,7 @@ export class RequestLogWriter {
     this.#maxBuffered = positive('maxBuffered', options.maxBuffered ?? 50_000);
     const flushMs = positive('flushMs', options.flushMs ?? 500);
     this.#onError = options.onError;
+    this.#onWritten = options.onWritten;
     this.#timer = setInterval(() => this.#tick(), flushMs);
     this.#timer.unref();
   }
@@ -343,7 +352,13 @@ export class RequestLogWriter {
   async #insert(rows: LlmRequestRow[]): Promise<void> {
     try {
       const statement = insertStatement(rows);
-      await this.#db.system((tx) => tx.execute(statement));
+      const onWritten = this.#onWritten;
+      await this.#db.system(async (tx) => {
+        const inserted = await queryRows<{ id: string }>(tx, statement);
+        if (!onWritten || inserted.length === 0) return;
+        const ids = new Set(inserted.map((row) => row.id));
+        await onWritten(tx, inserted.length === rows.length ? rows : rows.filter((row) => ids.has(row.id)));
+      });
     } catch (error) {
       if (!isRowError(error)) throw new Unwritten(rows, error);
       if (rows.length === 1) {

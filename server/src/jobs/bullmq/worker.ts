@@ -25,6 +25,8 @@ export interface JobWorkerOptions {
   keepFailedMs: number;
   definitions: Definitions;
   releases: Releases;
+  /** A job failed its last attempt here (not cancelled): the queue emits `job.dead`. */
+  onDead: (job: { id: string; type: string; tenantId: string | null; error: string }) => void;
   onError: (error: unknown) => void;
 }
 
@@ -51,6 +53,8 @@ export class JobWorker {
   readonly #subscriber: Redis;
   readonly #running = new Map<string, Running>();
   readonly #recentCancels = new Map<string, number>();
+  /** Jobs whose last run here ended cancelled, until BullMQ reports them failed: they are not dead. */
+  readonly #endedCancelled = new Set<string>();
   #worker: Worker<JobData> | undefined;
   #interrupting = false;
 
@@ -101,7 +105,13 @@ export class JobWorker {
       options.releases.release({ id: id!, groupKey: data.groupKey, priority: data.priority });
     worker.on('completed', release);
     worker.on('failed', (job) => {
-      if (job?.finishedOn) release(job);
+      if (!job) return;
+      const cancelled = this.#endedCancelled.delete(job.id!);
+      if (!job.finishedOn) return;
+      release(job);
+      if (!cancelled) {
+        options.onDead({ id: job.id!, type: job.name, tenantId: job.data.tenantId, error: job.failedReason });
+      }
     });
     return worker;
   }
@@ -200,7 +210,10 @@ export class JobWorker {
       // Tells BullMQ the job has been moved already.
       return new WaitingError();
     }
-    if (running.cancelRequested) return new UnrecoverableError('cancelled');
+    if (running.cancelRequested) {
+      this.#endedCancelled.add(job.id!);
+      return new UnrecoverableError('cancelled');
+    }
     if (error instanceof UnrecoverableError) return error;
     const text = errorText(error);
     const failure =

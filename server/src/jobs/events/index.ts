@@ -5,8 +5,8 @@ export { createEventHub, EventHub, noticeChannel } from './live.ts';
 export type { EventHubOptions, FollowOptions, NoticeBus, NoticeListener } from './live.ts';
 export { comparePositions, parseTypeFilter, typeMatches } from './log.ts';
 export type { LogEvent, Position, TypeFilter } from './log.ts';
-export { emit } from './outbox.ts';
-export type { CommitNotice, EmittedEvent } from './outbox.ts';
+export { emit, emitMany } from './outbox.ts';
+export type { CommitNotice, EmittedEvent, NewEvent } from './outbox.ts';
 export {
   defineEvent,
   eventRegistry,

@@ -1,5 +1,6 @@
+import { sql } from 'drizzle-orm';
 import { FidusError, isUuid, newId } from '../../core/index.ts';
-import type { Tx } from '../../db/index.ts';
+import { queryRows, type Tx } from '../../db/index.ts';
 import { eventRegistry, type EventDefinition, type EventPayloads, type InputOf } from './registry.ts';
 import { events } from './schema.ts';
 
@@ -74,4 +75,56 @@ export async function emit(
   emitted?.tenantIds.add(tenantId);
   emitted?.types.add(type);
   return { id, tenantId, type, payload: parsed };
+}
+
+/** One event of `emitMany`. `id` defaults to a new UUIDv7; giving one makes a repeated emit a no-op. */
+export interface NewEvent<D extends EventDefinition = EventDefinition> {
+  id?: string;
+  tenantId: string | null;
+  event: D;
+  payload: InputOf<D>;
+}
+
+/**
+ * `emit` for many events in one statement (their payloads as one JSON parameter, as the request log does): for
+ * writers of many events per transaction, such as a batch of the request log. Checks every payload first, then
+ * inserts; an event whose id exists already is skipped, so a retried batch emits nothing twice. Returns the
+ * events inserted.
+ */
+export async function emitMany(tx: Tx, batch: readonly NewEvent[]): Promise<EmittedEvent[]> {
+  if (batch.length === 0) return [];
+  const rows = batch.map((each) => {
+    if (each.tenantId !== null && !isUuid(each.tenantId)) {
+      throw new FidusError('validation_failed', 'The tenant of an event must be a UUID or null', {
+        issues: [{ field: 'tenantId', message: 'must be a UUID or null' }],
+      });
+    }
+    return {
+      id: each.id ?? newId(),
+      tenant_id: each.tenantId,
+      type: each.event.type,
+      payload: eventRegistry.parse(each.event, each.payload) ?? null,
+    };
+  });
+  const inserted = await queryRows<{ id: string }>(
+    tx,
+    sql`insert into events (id, tenant_id, type, payload)
+    select id, tenant_id, type, payload
+    from json_to_recordset(${JSON.stringify(rows)}::json) as r(id uuid, tenant_id uuid, type text, payload jsonb)
+    on conflict (id) do nothing
+    returning id`,
+  );
+  const ids = new Set(inserted.map((row) => row.id));
+  const emitted = rows.filter((row) => ids.has(row.id));
+  const tracked = emittedIn.get(tx);
+  for (const row of emitted) {
+    tracked?.tenantIds.add(row.tenant_id);
+    tracked?.types.add(row.type);
+  }
+  return emitted.map((row) => ({
+    id: row.id,
+    tenantId: row.tenant_id,
+    type: row.type,
+    payload: row.payload,
+  }));
 }

@@ -110,7 +110,9 @@ export const llmRequestCompleted = defineEvent(
     outputTokens: tokens.describe('Completion tokens, as the provider counted them'),
     costUsd: z.number().nonnegative().nullable().describe('What the call cost; null when no price is known'),
   }),
-  'A call through the LLM gateway finished (answered, failed or cancelled by the client).',
+  'A call through the LLM gateway finished (answered, failed or cancelled by the client). Written with its row ' +
+    'of the request log, in the same transaction, within about half a second (the log is written in batches); ' +
+    'the event id is the row id in `llm_requests`.',
 );
 
 export const jobDead = defineEvent(
@@ -120,7 +122,9 @@ export const jobDead = defineEvent(
     type: z.string().min(1).max(200).describe('Its job type'),
     error: z.string().max(2_000).describe('The error of its last attempt'),
   }),
-  'A job failed its last attempt and will not run again unless retried by hand.',
+  'A job failed its last attempt and will not run again unless retried by hand. In the job’s tenant (none for ' +
+    'system jobs). The embedded backend commits it with the burial; the distributed one writes it right after ' +
+    '(lost if its worker dies in between).',
 );
 
 /**
