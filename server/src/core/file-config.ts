@@ -99,6 +99,17 @@ const LimitsConfigSchema = z.strictObject({
   reserveOutputTokens: z.number().int().positive().default(4096),
 });
 
+const ChatSettingsSchema = z.strictObject({
+  /** The model that writes thread titles (a cheap one); default: the `defaultModel`. */
+  titleModel: z.string().min(1).optional(),
+  /** Context window assumed for a model whose window is not known from its provider. */
+  defaultContextWindow: z.number().int().min(512).max(10_000_000).default(8_192),
+  /** Tokens kept free for the answer when the history is fitted into the context window. */
+  reserveOutputTokens: z.number().int().min(1).max(1_000_000).default(1_024),
+  /** How often a streamed answer is written to the database (and other processes' followers hear of it). */
+  flushMs: milliseconds(10_000).default(50),
+});
+
 export const FileConfigSchema = z.strictObject({
   $schema: z.string().optional(),
   providers: z.array(ProviderConfigSchema).optional(),
@@ -107,11 +118,13 @@ export const FileConfigSchema = z.strictObject({
   prices: z.record(z.string(), PriceSchema).optional(),
   gateway: GatewaySettingsSchema.default(GatewaySettingsSchema.parse({})),
   limits: LimitsConfigSchema.optional(),
+  chat: ChatSettingsSchema.default(ChatSettingsSchema.parse({})),
 });
 
 export type FileConfig = z.infer<typeof FileConfigSchema>;
 export type ProviderConfig = z.infer<typeof ProviderConfigSchema>;
 export type ModelAliasConfig = z.infer<typeof ModelAliasSchema>;
 export type GatewaySettings = z.infer<typeof GatewaySettingsSchema>;
+export type ChatSettings = z.infer<typeof ChatSettingsSchema>;
 export type PriceConfig = z.infer<typeof PriceSchema>;
 export type LimitsConfig = z.infer<typeof LimitsConfigSchema>;

@@ -17,6 +17,18 @@ export interface CallContext {
   signal: AbortSignal;
   /** The request's `x-fidus-cache` header; without it, the alias's config decides whether the cache applies. */
   cache?: CacheChoice | undefined;
+  /** Hears the call's accounting once it finished (after the last byte of a stream), as the request log has it. */
+  onSettled?: ((settled: SettledCall) => void) | undefined;
+}
+
+/** What an in-process caller learns of its finished call: who answered, tokens, cost (null: price unknown). */
+export interface SettledCall {
+  status: 'ok' | 'error' | 'cancelled';
+  provider: string | null;
+  model: string | null;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number | null;
 }
 
 /** One finished gateway request, for accounting and metrics. */

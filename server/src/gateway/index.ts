@@ -25,7 +25,7 @@ import type { ChatCompletionRequest } from './schemas.ts';
 import { Upstreams } from './upstream.ts';
 
 export type { Catalog, Provider, Target } from './catalog.ts';
-export type { CallContext, ChatOutcome, CompletedCall } from './chat.ts';
+export type { CallContext, ChatOutcome, CompletedCall, SettledCall } from './chat.ts';
 export { ChatCompletionRequestSchema } from './schemas.ts';
 export { EmbeddingsRequestSchema } from './embeddings.ts';
 export type { EmbeddingsOutcome, EmbeddingsRequest } from './embeddings.ts';
@@ -189,6 +189,18 @@ export function createGateway(options: GatewayOptions): Gateway {
       costUsd: entry.costUsd ?? 0,
     });
     options.onCompleted?.(call);
+    try {
+      call.context.onSettled?.({
+        status: entry.status,
+        provider: entry.provider ?? null,
+        model: entry.model ?? null,
+        inputTokens: entry.inputTokens ?? 0,
+        outputTokens: entry.outputTokens ?? 0,
+        costUsd: entry.costUsd,
+      });
+    } catch {
+      // The caller's listener must not break accounting.
+    }
   };
   const catalogFor = (tenantId: string) => catalogs?.get(tenantId) ?? Promise.resolve(catalog);
   return {

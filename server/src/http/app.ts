@@ -11,6 +11,7 @@ import {
 import { FidusError, hasRole, newId, type Logger, type RouteAccess, type TrustProxy } from '../core/index.ts';
 import type { Database } from '../db/index.ts';
 import type { Accounts } from '../domains/accounts/index.ts';
+import type { Chat } from '../domains/chat/index.ts';
 import type { Registry } from 'prom-client';
 import { tenantProviderRoutes, usageRoutes, type Gateway } from '../gateway/index.ts';
 import { jobRoutes, type EventHub, type Queue } from '../jobs/index.ts';
@@ -37,6 +38,8 @@ export interface AppDeps {
   events?: EventHub;
   /** Serves `/api/v1/jobs` (tenant admins inspect, retry and cancel their jobs) when given. */
   queue?: Queue;
+  /** Serves the chat workspace API (`/api/v1/projects`, `/threads`, …) when given. */
+  chat?: Pick<Chat, 'routes'>;
 }
 
 export const bodyLimitBytes = 1024 * 1024;
@@ -182,6 +185,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       if (deps.gateway?.tenantProviders)
         await api.register(tenantProviderRoutes(deps.gateway.tenantProviders));
       if (deps.events) await api.register(eventsRoutes(deps.events));
+      if (deps.chat) await api.register(deps.chat.routes);
     },
     { prefix: '/api/v1' },
   );

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { createLogger, resolveMasterKeyring, type Config, type Logger } from '../core/index.ts';
 import { openDatabase, Vault, type Database } from '../db/index.ts';
 import { bootstrapInviteHours, createAccounts, type Accounts } from '../domains/accounts/index.ts';
+import { createChat, type Chat } from '../domains/chat/index.ts';
 import { buildApp } from './app.ts';
 import { requestLogEvents } from './request-events.ts';
 import { Registry } from 'prom-client';
@@ -70,6 +71,7 @@ export async function createServer(
   });
   const queue = await createQueue(config, db, logger);
   let dispatcher: EventDispatcher | undefined;
+  let chat: Chat | undefined;
   try {
     await db.migrate();
     events = await createEventHub({
@@ -92,6 +94,15 @@ export async function createServer(
       // Other processes' revocations arrive as notifications; the TTL only bounds a notification that is lost.
       authCacheTtlMs: config.mode === 'server' ? 60_000 : undefined,
     });
+    chat = await createChat({
+      db,
+      gateway,
+      queue,
+      hub: events,
+      settings: config.file.chat,
+      onError: (error) => logger.error({ err: error }, 'chat: a background step failed'),
+      onPurged: (result) => logger.info(result, 'chat retention: expired threads deleted'),
+    });
     const app = await buildApp({
       db,
       logger,
@@ -102,6 +113,7 @@ export async function createServer(
       trustProxy: config.trustProxy,
       queue,
       events,
+      chat,
     });
     if (role !== 'api') {
       dispatcher.start();
@@ -130,6 +142,8 @@ export async function createServer(
           try {
             // Closing the app ends open event streams; their clients resume elsewhere with Last-Event-ID.
             await app.close();
+            // Answers being generated get the grace period, then end `interrupted` with their text kept.
+            await chat!.close(config.shutdownGraceMs);
             await dispatcher!.close();
             // Running jobs get the grace period, then go back to the queue.
             await queue.close(config.shutdownGraceMs);
@@ -143,6 +157,7 @@ export async function createServer(
         })()),
     };
   } catch (error) {
+    await chat?.close(0);
     await dispatcher?.close();
     await queue.close(0);
     await events?.close();

@@ -1,0 +1,125 @@
+import { eq, exists, or, sql, type SQL } from 'drizzle-orm';
+import { FidusError, hasRole, notFound, type Principal } from '../../core/index.ts';
+import type { Tx } from '../../db/index.ts';
+import { projectMembers, projects, threads, type ProjectRow, type ThreadRow } from './schema.ts';
+
+/**
+ * Who sees what in a tenant (row-level security already keeps other tenants out):
+ * - a thread without a project is its creator's alone;
+ * - a project's threads are seen by its members: readers read, editors write (their creators too);
+ * - tenant admins (and owners) see and change everything.
+ * What a caller may not see answers 404, like another tenant's; what it sees but may not change answers 403.
+ */
+export type Viewer = Pick<Principal, 'userId' | 'tenantId' | 'role'>;
+
+export const isAdmin = (viewer: Viewer): boolean => hasRole(viewer.role, 'admin');
+
+/** Tenant viewers read what they are shown but create nothing. */
+export function assertMayCreate(viewer: Viewer): void {
+  if (!hasRole(viewer.role, 'member'))
+    throw new FidusError('forbidden', 'Viewers cannot create chats or projects');
+}
+
+const memberOf = (viewer: Viewer, projectId: SQL | typeof threads.projectId, roles?: 'editor'): SQL =>
+  exists(
+    sql`(select 1 from ${projectMembers} where ${projectMembers.projectId} = ${projectId}
+      and ${projectMembers.userId} = ${viewer.userId}${roles ? sql` and ${projectMembers.role} = 'editor'` : sql``})`,
+  );
+
+/** The threads a viewer may read, as a condition on `chat_threads`. */
+export function visibleThreads(viewer: Viewer): SQL | undefined {
+  if (isAdmin(viewer)) return undefined;
+  return or(eq(threads.createdBy, viewer.userId), memberOf(viewer, threads.projectId))!;
+}
+
+/** The projects a viewer may see, as a condition on `chat_projects`. */
+export function visibleProjects(viewer: Viewer): SQL | undefined {
+  if (isAdmin(viewer)) return undefined;
+  return memberOf(viewer, sql`${projects.id}`);
+}
+
+export interface ThreadAccess {
+  thread: ThreadRow;
+  canWrite: boolean;
+}
+
+/** A thread the viewer may read (404 otherwise), and whether it may write to it. */
+export async function readableThread(
+  tx: Tx,
+  viewer: Viewer,
+  threadId: string,
+  lock = false,
+): Promise<ThreadAccess> {
+  const query = tx
+    .select({ thread: threads, role: projectRoleOf(viewer) })
+    .from(threads)
+    .where(eq(threads.id, threadId));
+  const [row] = lock ? await query.for('update') : await query;
+  if (!row) throw notFound('Thread');
+  if (!isAdmin(viewer) && row.thread.createdBy !== viewer.userId && row.role === null)
+    throw notFound('Thread');
+  return { thread: row.thread, canWrite: mayWrite(viewer, row.thread, row.role) };
+}
+
+/** The viewer's role in a thread's project, as a column (null: none, or no project). */
+export const projectRoleOf = (viewer: Viewer) =>
+  sql<'editor' | 'reader' | null>`(select ${projectMembers.role} from ${projectMembers}
+    where ${projectMembers.projectId} = ${threads.projectId} and ${projectMembers.userId} = ${viewer.userId})`;
+
+/** A tenant viewer never writes; a project reader neither, unless it created the thread. */
+export function mayWrite(
+  viewer: Viewer,
+  thread: Pick<ThreadRow, 'createdBy'>,
+  role: 'editor' | 'reader' | null,
+): boolean {
+  return (
+    hasRole(viewer.role, 'member') &&
+    (isAdmin(viewer) || thread.createdBy === viewer.userId || role === 'editor')
+  );
+}
+
+/** A thread the viewer may write to: 404 if it may not see it, 403 if it may only read it. */
+export async function writableThread(
+  tx: Tx,
+  viewer: Viewer,
+  threadId: string,
+  lock = false,
+): Promise<ThreadRow> {
+  const access = await readableThread(tx, viewer, threadId, lock);
+  if (!access.canWrite) throw new FidusError('forbidden', 'You may read this thread but not change it');
+  return access.thread;
+}
+
+export interface ProjectAccess {
+  project: ProjectRow;
+  role: 'editor' | 'reader' | null;
+  canWrite: boolean;
+}
+
+/** A project the viewer may see (404 otherwise), with its own role in it. */
+export async function readableProject(tx: Tx, viewer: Viewer, projectId: string): Promise<ProjectAccess> {
+  const [row] = await tx
+    .select({
+      project: projects,
+      role: sql<'editor' | 'reader' | null>`(select ${projectMembers.role} from ${projectMembers}
+        where ${projectMembers.projectId} = ${projects.id} and ${projectMembers.userId} = ${viewer.userId})`,
+    })
+    .from(projects)
+    .where(eq(projects.id, projectId));
+  if (!row) throw notFound('Project');
+  const admin = isAdmin(viewer);
+  if (!admin && row.role === null) throw notFound('Project');
+  return {
+    project: row.project,
+    role: row.role,
+    canWrite: hasRole(viewer.role, 'member') && (admin || row.role === 'editor'),
+  };
+}
+
+/** A project the viewer may change (its settings, its members, threads moved into it). */
+export async function writableProject(tx: Tx, viewer: Viewer, projectId: string): Promise<ProjectRow> {
+  const access = await readableProject(tx, viewer, projectId);
+  if (!access.canWrite)
+    throw new FidusError('forbidden', 'Only the project’s editors and tenant admins may do this');
+  return access.project;
+}

@@ -1,0 +1,87 @@
+import type { FastifyInstance } from 'fastify';
+import type { ChatSettings } from '../../core/index.ts';
+import type { Database } from '../../db/index.ts';
+import type { Gateway } from '../../gateway/index.ts';
+import type { EventHub, Queue } from '../../jobs/index.ts';
+import { Generations, heartbeatMs, sweepInterrupted } from './generation.ts';
+import { LiveAnswers } from './live.ts';
+import type { ChatDeps } from './messages.ts';
+import { scheduleRetention, type PurgeResult } from './retention.ts';
+import { chatRoutes } from './routes.ts';
+import { settingsRoutes } from './settings-routes.ts';
+import { defineTitleJob, requestTitle } from './title.ts';
+import { ContextWindows } from './windows.ts';
+
+export { chatMessageCompleted } from './events.ts';
+export { purgeExpired } from './retention.ts';
+export type { PurgeResult } from './retention.ts';
+export * as chatSchema from './schema.ts';
+
+export interface ChatOptions {
+  db: Database;
+  gateway: Gateway;
+  /** The title job and the nightly retention purge run on it. */
+  queue: Queue;
+  /** Announces `chat.message.completed` on commit; without it followers of /events find it at their next poll. */
+  hub?: EventHub | undefined;
+  settings: ChatSettings;
+  onError: (error: unknown) => void;
+  /** Hears the nightly purge. */
+  onPurged?: (result: PurgeResult) => void;
+}
+
+/** Chat workspaces: projects, threads, branching messages with live answers, search, templates, retention. */
+export interface Chat {
+  routes: (app: FastifyInstance) => Promise<void>;
+  /** Answers being generated in this process. */
+  readonly generating: number;
+  /** Lets running answers finish for `graceMs`, then ends them `interrupted`; stops following other processes. */
+  close(graceMs: number): Promise<void>;
+}
+
+export async function createChat(options: ChatOptions): Promise<Chat> {
+  const { db, gateway, queue, settings, onError } = options;
+  const live = new LiveAnswers(db, (messageId) => generations.stop(messageId), onError);
+  const generations = new Generations({
+    db,
+    gateway,
+    live,
+    hub: options.hub,
+    settings,
+    onError,
+    onFinished: (request, status) => {
+      if (status === 'done') requestTitle(queue, request.tenantId, request.threadId).catch(onError);
+    },
+  });
+  const deps: ChatDeps = {
+    db,
+    hub: options.hub,
+    gateway,
+    generations,
+    live,
+    settings,
+    windows: new ContextWindows(gateway, settings.defaultContextWindow),
+  };
+  defineTitleJob(queue, db, gateway, () => settings.titleModel);
+  await scheduleRetention(queue, db, options.onPurged ?? (() => {}));
+  await live.start();
+  // Answers left `streaming` by a process that died: ended now, then whenever they go quiet.
+  await sweepInterrupted(db).catch(onError);
+  const sweeper = setInterval(() => void sweepInterrupted(db).catch(onError), heartbeatMs * 2);
+  sweeper.unref();
+  const routes = async (app: FastifyInstance) => {
+    await app.register(chatRoutes(deps));
+    await app.register(settingsRoutes(db));
+  };
+  return {
+    routes,
+    get generating() {
+      return generations.size;
+    },
+    close: async (graceMs) => {
+      clearInterval(sweeper);
+      await generations.close(graceMs);
+      live.close();
+    },
+  };
+}
