@@ -11,7 +11,10 @@ beforeAll(async () => {
   token = h.owner.accessToken;
 });
 afterAll(() => h.close());
-beforeEach(() => h.fake.reset());
+beforeEach(() => {
+  h.fake.reset();
+  h.titles.reset();
+});
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- responses are checked field by field
 type Json = any;
@@ -92,10 +95,8 @@ describe(`chat API (${lane})`, () => {
 
   it('names a thread after its first exchange in the background', async () => {
     const threadId = await newThread();
-    h.fake.script(
-      { kind: 'ok', reply: { text: 'An answer' } },
-      { kind: 'ok', reply: { text: '"Greetings and salutations."' } },
-    );
+    h.fake.script({ kind: 'ok', reply: { text: 'An answer' } });
+    h.titles.script({ kind: 'ok', reply: { text: '"Greetings and salutations."' } });
     await send(threadId, { content: 'Hello' });
     await eventually(async () => (await api('GET', `/threads/${threadId}`)).body.title !== '', 5_000);
     expect((await api('GET', `/threads/${threadId}`)).body.title).toBe('Greetings and salutations');

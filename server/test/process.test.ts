@@ -152,6 +152,9 @@ if (lane === 'embedded') {
       const migrate = run(['migrate'], env);
       expect(migrate.status).toBe(0);
       expect(migrate.stdout).toMatch(/database is current/);
+      const purge = run(['purge'], env);
+      expect(purge.status).toBe(0);
+      expect(purge.stdout).toMatch(/deleted 0 expired thread\(s\) in 0 tenant\(s\)/);
 
       const again = await serve(env);
       try {

@@ -15,6 +15,7 @@ import {
   type MasterKeyring,
 } from '../core/index.ts';
 import { masterKeyId, openDatabase, Vault } from '../db/index.ts';
+import { purgeExpired } from '../domains/chat/index.ts';
 import { createServer, version, type ProcessRole } from '../http/index.ts';
 
 const help = `fidus ${version} — self-hosted, privacy-first AI platform
@@ -26,6 +27,8 @@ Commands:
                            Run the HTTP API and the job workers (migrates the database first);
                            with PostgreSQL and Redis, --role api or worker runs one of them
   migrate                  Apply pending database migrations and exit
+  purge                    Delete the chat threads older than their tenant's retention period now
+                           (the server also does it every night)
   vault rotate             Re-wrap every data key under the current master key (embedded: a new
                            master.key is made; server mode: FIDUS_MASTER_KEY is the new key and
                            FIDUS_MASTER_KEY_PREVIOUS the old one)
@@ -139,6 +142,22 @@ async function rotateVault(config: Config): Promise<void> {
   }
 }
 
+/** `fidus purge`: the nightly retention purge, now. */
+async function purge(config: Config): Promise<void> {
+  const db = await openDatabase(
+    config.databaseUrl ? { url: config.databaseUrl } : { dataDir: config.dataDir },
+  );
+  try {
+    await db.migrate();
+    const result = await purgeExpired(db);
+    console.log(
+      `fidus: deleted ${result.threads} expired thread(s) in ${result.tenants} tenant(s) with a retention period`,
+    );
+  } finally {
+    await db.close();
+  }
+}
+
 export async function main(argv: string[]): Promise<void> {
   let parsed;
   try {
@@ -167,6 +186,7 @@ export async function main(argv: string[]): Promise<void> {
     if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
     if (command === 'serve') return await serve(loadConfig(), parsed.values.role);
     if (command === 'migrate') return await migrate(loadConfig());
+    if (command === 'purge') return await purge(loadConfig());
     throw new UsageError(`unknown command "${command}"`);
   } catch (error) {
     if (error instanceof ConfigError || error instanceof UsageError) {

@@ -24,7 +24,10 @@ export interface ChatProcess {
 
 export interface ChatHarness {
   database: TestDatabase;
+  /** The upstream of the chat's answers (aliases `fast`, the default, and `other`). */
   fake: FakeOpenAI;
+  /** The upstream of the title model (alias `titles`), apart so that titles never take an answer's script. */
+  titles: FakeOpenAI;
   /** The first process; `startProcess` adds more (on PostgreSQL: they share the database like real ones). */
   main: ChatProcess;
   owner: Session;
@@ -43,16 +46,21 @@ export interface ChatHarnessOptions {
 export async function startChatHarness(options: ChatHarnessOptions = {}): Promise<ChatHarness> {
   const database = await createTestDatabase();
   const fake = await startFakeOpenAI();
+  const titles = await startFakeOpenAI();
   const file = FileConfigSchema.parse({
-    providers: [{ id: 'fake', type: 'openai-compatible', baseURL: fake.url }],
+    providers: [
+      { id: 'fake', type: 'openai-compatible', baseURL: fake.url },
+      { id: 'titler', type: 'openai-compatible', baseURL: titles.url },
+    ],
     models: [
       { alias: 'fast', targets: [{ provider: 'fake', model: 'small-1' }] },
       { alias: 'other', targets: [{ provider: 'fake', model: 'small-2' }] },
+      { alias: 'titles', targets: [{ provider: 'titler', model: 'tiny' }] },
     ],
     defaultModel: 'fast',
     prices: { 'fake/small-1': { input: 1, output: 2 } },
     gateway: { retryBaseDelayMs: 5, retryMaxDelayMs: 20 },
-    chat: { flushMs: 20, ...options.chat },
+    chat: { flushMs: 20, titleModel: 'titles', ...options.chat },
   });
   const processes: ChatProcess[] = [];
   const logger = createLogger(process.env['FIDUS_TEST_LOG_LEVEL'] ?? 'silent');
@@ -62,7 +70,7 @@ export async function startChatHarness(options: ChatHarnessOptions = {}): Promis
     const accounts: Accounts = await createAccounts({
       db: database.db,
       masterKey,
-      signup: 'first-user',
+      signup: 'open',
       logger,
     });
     const gateway = createGateway({ file, env: {}, db: database.db });
@@ -107,12 +115,14 @@ export async function startChatHarness(options: ChatHarnessOptions = {}): Promis
   return {
     database,
     fake,
+    titles,
     main,
     owner,
     startProcess,
     close: async () => {
       for (const made of processes.reverse()) await made.close();
       await fake.close();
+      await titles.close();
       await database.drop();
     },
   };
