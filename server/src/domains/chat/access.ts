@@ -17,7 +17,7 @@ export const isAdmin = (viewer: Viewer): boolean => hasRole(viewer.role, 'admin'
 /** Tenant viewers read what they are shown but create nothing. */
 export function assertMayCreate(viewer: Viewer): void {
   if (!hasRole(viewer.role, 'member'))
-    throw new FidusError('forbidden', 'Viewers cannot create chats or projects');
+    throw new FidusError('forbidden', 'Tenant viewers may read but not create');
 }
 
 const memberOf = (viewer: Viewer, projectId: SQL | typeof threads.projectId, roles?: 'editor'): SQL =>

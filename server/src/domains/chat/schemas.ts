@@ -104,7 +104,7 @@ export const MessagePost = z.strictObject({
   model: modelName.optional().describe('Default: the thread’s model'),
 });
 
-export const RegenerateBody = z.strictObject({ model: modelName.optional() }).optional();
+export const RegenerateBody = z.strictObject({ model: modelName.optional() }).nullish();
 
 export const ActiveBranchPut = z.strictObject({
   messageId: Id.describe('Any message of the branch to show: its newest descendants are followed to a leaf'),
