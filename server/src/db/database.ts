@@ -11,7 +11,7 @@ import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import { lockDataDir } from './lock.ts';
 import { PostgresListener, type NotificationHandler } from './notifications.ts';
-import { PgliteThread } from './pglite-thread.ts';
+import { PgliteThread, type ThreadTransaction } from './pglite-thread.ts';
 
 export const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.meta.url));
 
@@ -123,6 +123,25 @@ function transactions(db: Tx): Pick<Database, 'tenant' | 'system' | 'migrationSt
   };
 }
 
+const tenantSettings = `select set_config('app.tenant_id', $1, true), set_config('role', $2, true)`;
+
+/**
+ * Tenant transactions on the database thread: the tenant's settings travel with the `begin` and run before any of
+ * the transaction's queries, instead of costing a round trip of their own (each is one on this driver). drizzle
+ * is given a client whose transactions begin so; it is made per call, which costs a few objects.
+ */
+function tenantOnThread(thread: PgliteThread): Database['tenant'] {
+  return (tenantId, work) => {
+    const client = {
+      query: thread.query.bind(thread),
+      transaction: <T>(callback: (tx: ThreadTransaction) => Promise<T>) =>
+        thread.transaction(callback, { sql: tenantSettings, params: [tenantId, tenantRole] }),
+    };
+    const scoped = drizzlePglite({ client: client as unknown as PGlite }) as unknown as Tx;
+    return scoped.transaction((tx) => work(tx as unknown as Tx));
+  };
+}
+
 async function openPglite(options: {
   dataDir?: string;
   loadDataDir?: Uint8Array;
@@ -146,9 +165,11 @@ async function openPglite(options: {
   }
   // drizzle uses query() and transaction() of the client, which PgliteThread provides.
   const db = drizzlePglite({ client: client as PGlite }) as unknown as Tx;
+  const shared = transactions(db);
   return {
     kind: 'pglite',
-    ...transactions(db),
+    ...shared,
+    tenant: client instanceof PgliteThread ? tenantOnThread(client) : shared.tenant,
     notify: async () => {},
     listen: async () => () => {},
     migrate: () => migratePglite(db as never, { migrationsFolder }),

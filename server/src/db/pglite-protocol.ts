@@ -20,6 +20,8 @@ export type ThreadRequest =
       rawTypes?: number[];
     }
   | { op: 'exec'; id: number; tx?: number; sql: string }
+  /** `setup` runs first in the transaction, before any query sent behind the `begin` (a tenant's settings). */
+  | { op: 'begin'; id: number; setup?: { sql: string; params: unknown[] } }
   | { op: 'commit' | 'rollback'; id: number; tx: number }
   | { op: 'close'; id: number };
 

@@ -13,7 +13,7 @@ export interface ThreadTransaction {
   exec(sql: string): Promise<Results[]>;
 }
 
-type Call = { op: 'begin' } | DistributiveOmit<ThreadRequest, 'id'>;
+type Call = DistributiveOmit<ThreadRequest, 'id'>;
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 const rawTypesOf = new WeakMap<object, number[]>();
@@ -82,9 +82,19 @@ export class PgliteThread {
     return this.#call({ op: 'exec', sql }) as Promise<Results[]>;
   }
 
-  /** Commits when `work` resolves, rolls back when it throws; other queries wait meanwhile, as in PGlite. */
-  async transaction<T>(work: (tx: ThreadTransaction) => Promise<T>): Promise<T> {
-    const id = (await this.#call({ op: 'begin' })) as number;
+  /**
+   * Commits when `work` resolves, rolls back when it throws; other queries wait meanwhile, as in PGlite. `setup`
+   * runs at the start of the transaction, in the same message as its `begin`.
+   */
+  async transaction<T>(
+    work: (tx: ThreadTransaction) => Promise<T>,
+    setup?: { sql: string; params: unknown[] },
+  ): Promise<T> {
+    // Not awaited: the worker holds this transaction's queries until it has begun (one round trip less). Its
+    // outcome is awaited before the commit, and a failed begin fails the queries sent meanwhile.
+    const id = this.#nextId;
+    const begun = this.#call({ op: 'begin', ...(setup ? { setup } : {}) });
+    begun.catch(() => {});
     const tx: ThreadTransaction = {
       query: <R>(sql: string, params?: unknown[], options?: QueryOptions) =>
         this.#query(id, sql, params, options) as Promise<Results<R>>,
@@ -93,8 +103,14 @@ export class PgliteThread {
     let result: T;
     try {
       result = await work(tx);
+      await begun;
     } catch (error) {
-      await this.#call({ op: 'rollback', tx: id }).catch(() => {});
+      await begun
+        .then(
+          () => this.#call({ op: 'rollback', tx: id }),
+          () => {},
+        )
+        .catch(() => {});
       throw error;
     }
     await this.#call({ op: 'commit', tx: id });

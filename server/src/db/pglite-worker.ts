@@ -50,44 +50,63 @@ async function main(): Promise<void> {
     reply({ id: 0, ok: false, error: serializeError(error) });
     return;
   }
-  const open = new Map<number, OpenTransaction>();
+  /**
+   * Transactions by id, from their `begin` on: the main thread sends a transaction's first query right behind its
+   * `begin` without waiting (one round trip less), so a query may arrive while its transaction still waits for
+   * PGlite's lock; it waits too, and fails with the `begin` if that fails.
+   */
+  const open = new Map<number, Promise<OpenTransaction>>();
 
-  const begin = (id: number) => {
+  const begin = (id: number, setup: { sql: string; params: unknown[] } | undefined) => {
+    let opened!: (transaction: OpenTransaction) => void;
+    let failed!: (error: unknown) => void;
+    const opening = new Promise<OpenTransaction>((resolve, reject) => {
+      opened = resolve;
+      failed = reject;
+    });
+    opening.catch(() => {});
+    open.set(id, opening);
     let finish!: (commit: boolean) => void;
     const decided = new Promise<boolean>((resolve) => (finish = resolve));
     let begun = false;
-    const settled = pg
+    const settled: Promise<void> = pg
       .transaction(async (tx) => {
+        if (setup) await tx.query(setup.sql, setup.params);
         begun = true;
-        open.set(id, { tx, finish, settled });
+        opened({ tx, finish, settled });
         reply({ id, ok: true, result: id });
         if (!(await decided)) throw new Rollback();
       })
       .catch((error: unknown) => {
-        if (!begun) reply({ id, ok: false, error: serializeError(error) });
-        else if (!(error instanceof Rollback)) throw error;
+        if (!begun) {
+          failed(error);
+          reply({ id, ok: false, error: serializeError(error) });
+        } else if (!(error instanceof Rollback)) throw error;
       })
       .finally(() => open.delete(id));
   };
 
+  const transactionOf = async (tx: number): Promise<OpenTransaction> => {
+    const opening = open.get(tx);
+    if (!opening) throw new Error(`transaction ${tx} is not open`);
+    return opening;
+  };
+
   const finish = async (request: { id: number; tx: number }, commit: boolean) => {
-    const transaction = open.get(request.tx);
-    if (!transaction) throw new Error(`transaction ${request.tx} is not open`);
+    const transaction = await transactionOf(request.tx);
     transaction.finish(commit);
     await transaction.settled;
     return null;
   };
 
-  const handle = async (request: ThreadRequest): Promise<unknown> => {
+  const handle = async (request: Exclude<ThreadRequest, { op: 'begin' }>): Promise<unknown> => {
     switch (request.op) {
       case 'query': {
-        const client = request.tx === undefined ? pg : open.get(request.tx)?.tx;
-        if (!client) throw new Error(`transaction ${request.tx} is not open`);
+        const client = request.tx === undefined ? pg : (await transactionOf(request.tx)).tx;
         return client.query(request.sql, request.params, queryOptions(request));
       }
       case 'exec': {
-        const client = request.tx === undefined ? pg : open.get(request.tx)?.tx;
-        if (!client) throw new Error(`transaction ${request.tx} is not open`);
+        const client = request.tx === undefined ? pg : (await transactionOf(request.tx)).tx;
         return client.exec(request.sql);
       }
       case 'commit':
@@ -95,14 +114,18 @@ async function main(): Promise<void> {
       case 'rollback':
         return finish(request, false);
       case 'close':
-        for (const transaction of open.values()) transaction.finish(false);
+        for (const opening of open.values())
+          void opening.then(
+            (transaction) => transaction.finish(false),
+            () => {},
+          );
         await pg.close();
         return null;
     }
   };
 
-  port.on('message', (request: ThreadRequest | { op: 'begin'; id: number }) => {
-    if (request.op === 'begin') return begin(request.id);
+  port.on('message', (request: ThreadRequest) => {
+    if (request.op === 'begin') return begin(request.id, request.setup);
     handle(request).then(
       (result) => reply({ id: request.id, ok: true, result }),
       (error: unknown) => reply({ id: request.id, ok: false, error: serializeError(error) }),
