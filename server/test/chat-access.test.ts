@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { purgeExpired } from '../src/domains/chat/index.ts';
 import { bearer, joinByInvite, register, type Session } from './support/app.ts';
-import { readEvents, startChatHarness, textOf, type ChatHarness } from './support/chat.ts';
+import { callApi, readEvents, startChatHarness, textOf, type ChatHarness } from './support/chat.ts';
 import { lane } from './support/database.ts';
 
 let h: ChatHarness;
@@ -13,23 +13,8 @@ let carol: Session;
 let viewer: Session;
 let stranger: Session;
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- responses are checked field by field
-type Json = any;
-
-async function api(
-  as: Session,
-  method: string,
-  url: string,
-  body?: unknown,
-): Promise<{ status: number; body: Json }> {
-  const response = await h.main.app.inject({
-    method: method as 'GET',
-    url: `/api/v1${url}`,
-    headers: bearer(as.accessToken),
-    ...(body === undefined ? {} : { payload: body as Record<string, unknown> }),
-  });
-  return { status: response.statusCode, body: response.body ? response.json() : undefined };
-}
+const api = (as: Session, method: string, url: string, body?: unknown) =>
+  callApi(h.main.app, as.accessToken, method, url, body);
 
 beforeAll(async () => {
   h = await startChatHarness();
@@ -144,7 +129,10 @@ describe(`chat visibility (${lane})`, () => {
     for (const [method, url, body, field] of cases) {
       const answer = await api(alice, method, url, body);
       expect(answer.status, `${method} ${url}`).toBe(400);
-      expect(answer.body.errors.map((issue: { field: string }) => issue.field), JSON.stringify(answer.body)).toContain(field);
+      expect(
+        answer.body.errors.map((issue: { field: string }) => issue.field),
+        JSON.stringify(answer.body),
+      ).toContain(field);
     }
     const unknownModel = await readEvents(`${h.main.url}/api/v1/threads/${thread}/messages`, {
       method: 'POST',

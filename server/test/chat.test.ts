@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { bearer, eventually } from './support/app.ts';
-import { readEvents, startChatHarness, textOf, type ChatHarness } from './support/chat.ts';
+import { eventually } from './support/app.ts';
+import {
+  callApi,
+  readEvents,
+  startChatHarness,
+  textOf,
+  type ChatHarness,
+  type Json,
+} from './support/chat.ts';
 import { lane } from './support/database.ts';
 
 let h: ChatHarness;
@@ -16,23 +23,8 @@ beforeEach(() => {
   h.titles.reset();
 });
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- responses are checked field by field
-type Json = any;
-
-async function api(
-  method: string,
-  url: string,
-  body?: unknown,
-  as = token,
-): Promise<{ status: number; body: Json }> {
-  const response = await h.main.app.inject({
-    method: method as 'GET',
-    url: `/api/v1${url}`,
-    headers: bearer(as),
-    ...(body === undefined ? {} : { payload: body as Record<string, unknown> }),
-  });
-  return { status: response.statusCode, body: response.body ? response.json() : undefined };
-}
+const api = (method: string, url: string, body?: unknown, as = token) =>
+  callApi(h.main.app, as, method, url, body);
 
 async function newThread(body: Record<string, unknown> = {}, as = token): Promise<string> {
   const created = await api('POST', '/threads', body, as);
@@ -53,7 +45,8 @@ describe(`chat API (${lane})`, () => {
       kind: 'ok',
       reply: { chunks: ['Hel', 'lo ', 'there'], usage: { promptTokens: 10, completionTokens: 3 } },
     });
-    const threadId = await newThread();
+    // Titled: no title job of this thread can take the next test's scripted title.
+    const threadId = await newThread({ title: 'greeting' });
     const read = await send(threadId, { content: 'Say hello' });
     expect(read.status).toBe(200);
     const kinds = read.events.map((event) => event.event);

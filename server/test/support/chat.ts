@@ -128,6 +128,40 @@ export async function startChatHarness(options: ChatHarnessOptions = {}): Promis
   };
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- API tests check responses field by field
+export type Json = any;
+
+export interface ApiAnswer {
+  status: number;
+  headers: Record<string, string | string[] | number | undefined>;
+  text: string;
+  /** The parsed body when it is JSON (problem+json included). */
+  body: Json;
+}
+
+/** One call of the `/api/v1` API by injection (no socket: not for streams), as the holder of `token`. */
+export async function callApi(
+  app: FastifyInstance,
+  token: string,
+  method: string,
+  url: string,
+  body?: unknown,
+): Promise<ApiAnswer> {
+  const response = await app.inject({
+    method: method as 'GET',
+    url: `/api/v1${url}`,
+    headers: bearer(token),
+    ...(body === undefined ? {} : { payload: body as Record<string, unknown> }),
+  });
+  const json = (response.headers['content-type'] ?? '').toString().includes('json');
+  return {
+    status: response.statusCode,
+    headers: response.headers,
+    text: response.body,
+    body: json && response.body ? response.json() : undefined,
+  };
+}
+
 /** One server-sent event as a client sees it. */
 export interface SseEvent {
   id?: string;

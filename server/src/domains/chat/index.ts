@@ -8,7 +8,10 @@ import { LiveAnswers } from './live.ts';
 import type { ChatDeps } from './messages.ts';
 import { scheduleRetention, type PurgeResult } from './retention.ts';
 import { chatRoutes } from './routes.ts';
+import { searchRoutes } from './search-routes.ts';
 import { settingsRoutes } from './settings-routes.ts';
+import { templatesRoutes } from './templates-routes.ts';
+import { transferRoutes } from './transfer-routes.ts';
 import { defineTitleJob, requestTitle } from './title.ts';
 import { ContextWindows } from './windows.ts';
 
@@ -49,8 +52,9 @@ export async function createChat(options: ChatOptions): Promise<Chat> {
     hub: options.hub,
     settings,
     onError,
-    onFinished: (request, status) => {
-      if (status === 'done') requestTitle(queue, request.tenantId, request.threadId).catch(onError);
+    onFinished: (request, status, untitled) => {
+      if (status === 'done' && untitled)
+        requestTitle(queue, request.tenantId, request.threadId).catch(onError);
     },
   });
   const deps: ChatDeps = {
@@ -72,6 +76,9 @@ export async function createChat(options: ChatOptions): Promise<Chat> {
   const routes = async (app: FastifyInstance) => {
     await app.register(chatRoutes(deps));
     await app.register(settingsRoutes(db));
+    await app.register(templatesRoutes(db));
+    await app.register(searchRoutes(db));
+    await app.register(transferRoutes(db));
   };
   return {
     routes,

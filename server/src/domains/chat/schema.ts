@@ -30,8 +30,10 @@ const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
 
 /** The text search configuration: language-neutral (no stemming), so that every language is found alike. */
 export const searchConfig = 'simple';
+/** PostgreSQL refuses a tsvector over 1 MB: the first 100,000 characters are indexed, whatever the script. */
+export const maxIndexedChars = 100_000;
 export const toSearchVector = (text: SQL | string): SQL =>
-  sql`to_tsvector(${sql.raw(`'${searchConfig}'`)}, ${text})`;
+  sql`to_tsvector(${sql.raw(`'${searchConfig}'`)}, left(${text}, ${sql.raw(String(maxIndexedChars))}))`;
 
 export const projects = pgTable(
   'chat_projects',

@@ -12,7 +12,7 @@ import {
   type Viewer,
 } from './access.ts';
 import type { ThreadCreate, ThreadUpdate } from './schemas.ts';
-import { projects, threads, toSearchVector, type ThreadRow } from './schema.ts';
+import { threads, toSearchVector, type ThreadRow } from './schema.ts';
 
 export function toThread(row: ThreadRow, canWrite: boolean) {
   return {
@@ -41,7 +41,7 @@ export function toThread(row: ThreadRow, canWrite: boolean) {
 export type ThreadView = ReturnType<typeof toThread>;
 
 /** The project a thread is put into: it must exist and the viewer must be one of its editors (or an admin). */
-async function targetProject(tx: Tx, viewer: Viewer, projectId: string | null | undefined) {
+export async function targetProject(tx: Tx, viewer: Viewer, projectId: string | null | undefined) {
   if (!projectId) return null;
   try {
     return await writableProject(tx, viewer, projectId);
@@ -157,17 +157,4 @@ export async function deleteThread(db: Database, viewer: Viewer, id: string): Pr
     await tx.delete(threads).where(eq(threads.id, id));
     return (streaming as unknown as { rows: { id: string }[] }).rows.map((row) => row.id);
   });
-}
-
-/** The project instructions of a thread, if it is in a project. */
-export async function projectInstructions(
-  tx: Tx,
-  projectId: string | null,
-): Promise<{ instructions: string; defaultModel: string | null } | undefined> {
-  if (!projectId) return undefined;
-  const [row] = await tx
-    .select({ instructions: projects.instructions, defaultModel: projects.defaultModel })
-    .from(projects)
-    .where(eq(projects.id, projectId));
-  return row;
 }
