@@ -168,13 +168,15 @@ export interface Server extends Child {
  * and first-user sign-up; resolves once `GET /healthz` answers (60 s at most).
  *
  * - `config`: `FIDUS_CONFIG` for the server (without it, none, whatever the caller's shell holds).
+ * - `env`: more environment for the server, set after the above: `DATABASE_URL` and `FIDUS_MASTER_KEY` make it
+ *   run in server mode on PostgreSQL instead (bench/chat.ts).
  * - `inspectable`: `NODE_OPTIONS=--inspect-port=127.0.0.1:<free port>` (plus BENCH_SERVER_NODE_OPTIONS), which
  *   only chooses where the inspector listens if SIGUSR1 opens it. Without it, BENCH_SERVER_NODE_OPTIONS, when set,
  *   replaces `NODE_OPTIONS`.
  */
 export async function startServer(
   dataDir: string,
-  options: { config?: string; inspectable?: boolean } = {},
+  options: { config?: string; inspectable?: boolean; env?: Record<string, string> } = {},
 ): Promise<Server> {
   const port = await freePort();
   const inspectPort = options.inspectable ? await freePort() : undefined;
@@ -189,6 +191,7 @@ export async function startServer(
   // Embedded mode, whatever the caller's shell holds.
   for (const name of ['DATABASE_URL', 'REDIS_URL', 'FIDUS_MASTER_KEY', 'FIDUS_CONFIG']) delete env[name];
   if (options.config !== undefined) env.FIDUS_CONFIG = options.config;
+  Object.assign(env, options.env);
   const start = await startCommand();
   Object.assign(env, start.env);
   // BENCH_SERVER_NODE_OPTIONS: options for the server only, never for this process (experiments such as

@@ -56,9 +56,23 @@ export async function readableThread(
     .where(eq(threads.id, threadId));
   const [row] = lock ? await query.for('update') : await query;
   if (!row) throw notFound('Thread');
-  if (!isAdmin(viewer) && row.thread.createdBy !== viewer.userId && row.role === null)
-    throw notFound('Thread');
-  return { thread: row.thread, canWrite: mayWrite(viewer, row.thread, row.role) };
+  return threadAccess(viewer, row.thread, row.role);
+}
+
+/** What the viewer may do with a thread it found, given its role in the thread's project: 404 if nothing. */
+export function threadAccess(
+  viewer: Viewer,
+  thread: ThreadRow,
+  role: 'editor' | 'reader' | null,
+): ThreadAccess {
+  if (!isAdmin(viewer) && thread.createdBy !== viewer.userId && role === null) throw notFound('Thread');
+  return { thread, canWrite: mayWrite(viewer, thread, role) };
+}
+
+/** The thread of an access that may write: 403 otherwise. */
+export function assertWritable(access: ThreadAccess): ThreadRow {
+  if (!access.canWrite) throw new FidusError('forbidden', 'You may read this thread but not change it');
+  return access.thread;
 }
 
 /** The viewer's role in a thread's project, as a column (null: none, or no project). */
@@ -85,9 +99,7 @@ export async function writableThread(
   threadId: string,
   lock = false,
 ): Promise<ThreadRow> {
-  const access = await readableThread(tx, viewer, threadId, lock);
-  if (!access.canWrite) throw new FidusError('forbidden', 'You may read this thread but not change it');
-  return access.thread;
+  return assertWritable(await readableThread(tx, viewer, threadId, lock));
 }
 
 export interface ProjectAccess {

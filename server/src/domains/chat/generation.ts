@@ -56,8 +56,8 @@ export interface GenerationsOptions {
   live: LiveAnswers;
   hub?: EventHub | undefined;
   settings: ChatSettings;
-  /** After an answer ended (any status): e.g. the title job. */
-  onFinished?: (request: GenerationRequest, status: MessageStatus) => void;
+  /** After an answer ended (any status), and whether its thread has no title yet: e.g. the title job. */
+  onFinished?: (request: GenerationRequest, status: MessageStatus, untitled: boolean) => void;
   onError: (error: unknown) => void;
 }
 
@@ -144,9 +144,13 @@ export class Generations {
       done: Promise.resolve(),
     };
     this.#running.set(request.messageId, running);
+    this.#options.live.started(request.messageId);
     running.done = this.#run(request, running)
       .catch(this.#options.onError)
-      .finally(() => this.#running.delete(request.messageId));
+      .finally(() => {
+        this.#running.delete(request.messageId);
+        this.#options.live.ended(request.messageId);
+      });
   }
 
   /** Stops the generation of `messageId` if it runs here; true if it did. */
@@ -232,8 +236,8 @@ export class Generations {
       settled,
       new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 2_000).unref()),
     ]);
-    await this.#finish(request, writer, status, error, accounting);
-    this.#options.onFinished?.(request, status);
+    const { untitled } = await this.#finish(request, writer, status, error, accounting);
+    this.#options.onFinished?.(request, status, untitled);
   }
 
   async #finish(
@@ -242,12 +246,13 @@ export class Generations {
     status: MessageStatus,
     error: { code: string; message: string } | undefined,
     accounting: SettledCall | undefined,
-  ): Promise<void> {
+  ): Promise<{ untitled: boolean }> {
     const { db, hub, live } = this.#options;
     const inputTokens = accounting?.inputTokens ?? 0;
     const outputTokens = accounting?.outputTokens ?? 0;
     const costUsd = accounting ? accounting.costUsd : null;
     const priced = costUsd !== null || !accounting;
+    let untitled = false;
     const work = async (tx: Parameters<Parameters<Database['tenant']>[1]>[0]) => {
       const [row] = await tx
         .update(messages)
@@ -266,7 +271,7 @@ export class Generations {
         .where(and(eq(messages.id, request.messageId), eq(messages.status, 'streaming')))
         .returning({ id: messages.id });
       if (!row) return;
-      await tx
+      const [thread] = await tx
         .update(threads)
         .set({
           inputTokens: sql`${threads.inputTokens} + ${inputTokens}`,
@@ -276,7 +281,9 @@ export class Generations {
           lastActivityAt: new Date(),
           updatedAt: new Date(),
         })
-        .where(eq(threads.id, request.threadId));
+        .where(eq(threads.id, request.threadId))
+        .returning({ titled: threads.titled });
+      untitled = thread?.titled === false;
       await emit(tx, request.tenantId, chatMessageCompleted, {
         threadId: request.threadId,
         messageId: request.messageId,
@@ -288,6 +295,7 @@ export class Generations {
     };
     await (hub ? hub.tenant(request.tenantId, work) : db.tenant(request.tenantId, work));
     live.publish({ messageId: request.messageId, length: writer.length, status });
+    return { untitled };
   }
 }
 

@@ -35,6 +35,8 @@ interface WireNotice {
 export class LiveAnswers {
   readonly #db: Database;
   readonly #listeners = new Map<string, Set<AnswerListener>>();
+  /** Lengths of the answers generated in this process, while they stream. */
+  readonly #lengths = new Map<string, number>();
   readonly #onStop: (messageId: string) => void;
   readonly #onError: (error: unknown) => void;
   #unlisten: (() => void) | undefined;
@@ -63,8 +65,25 @@ export class LiveAnswers {
     });
   }
 
+  /** A generation starts here: its answer is empty. */
+  started(messageId: string): void {
+    this.#lengths.set(messageId, 0);
+  }
+
+  /** A generation here is over, whatever became of it. */
+  ended(messageId: string): void {
+    this.#lengths.delete(messageId);
+  }
+
+  /** The written length of an answer generated in this process; undefined for others and ended ones. */
+  lengthHere(messageId: string): number | undefined {
+    return this.#lengths.get(messageId);
+  }
+
   /** After a write committed: followers here hear it at once, other processes' after NOTIFY. */
   publish(notice: AnswerNotice): void {
+    if (notice.status === 'streaming') this.#lengths.set(notice.messageId, notice.length);
+    else this.#lengths.delete(notice.messageId);
     this.#deliver(notice);
     const wire: WireNotice = { m: notice.messageId, n: notice.length, s: notice.status };
     this.#db.notify(channel, JSON.stringify(wire)).catch(this.#onError);

@@ -1,15 +1,21 @@
 import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import { FidusError, newId, notFound, type ChatSettings } from '../../core/index.ts';
-import type { Database, Tx } from '../../db/index.ts';
+import type { Database } from '../../db/index.ts';
 import type { Catalog, Gateway } from '../../gateway/index.ts';
 import type { EventHub } from '../../jobs/index.ts';
-import { readableThread, writableThread, type Viewer } from './access.ts';
+import {
+  assertWritable,
+  projectRoleOf,
+  readableThread,
+  threadAccess,
+  writableThread,
+  type Viewer,
+} from './access.ts';
 import { fitContext, systemPromptOf, type PromptMessage } from './context.ts';
 import type { Generations } from './generation.ts';
 import type { LiveAnswers } from './live.ts';
 import type { MessagePost } from './schemas.ts';
-import { messages, threads, toSearchVector, type MessageRow, type ThreadRow } from './schema.ts';
-import { projectInstructions } from './threads.ts';
+import { messages, projects, threads, toSearchVector, type MessageRow, type ThreadRow } from './schema.ts';
 import { newestLeafFrom, pathTo } from './tree.ts';
 import type { ContextWindows } from './windows.ts';
 
@@ -80,18 +86,13 @@ export async function setActiveBranch(db: Database, viewer: Viewer, threadId: st
   });
 }
 
-/** The messages from the root to `leafId`, as the model sees them (failed answers with no text left out). */
-async function branchTo(tx: Tx, leafId: string | null): Promise<PromptMessage[]> {
-  if (!leafId) return [];
-  const rows = await tx.execute(sql`
-    with recursive branch as (
-      select id, parent_id, role, content, 0 as depth from chat_messages where id = ${leafId}
-      union all
-      select m.id, m.parent_id, m.role, m.content, b.depth + 1
-      from chat_messages m join branch b on m.id = b.parent_id
-    )
-    select role, content from branch order by depth desc`);
-  return (rows as unknown as { rows: PromptMessage[] }).rows.filter((row) => row.content !== '');
+function knows(catalog: Catalog, model: string): boolean {
+  try {
+    catalog.resolve(model);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The model an answer uses: asked for, else the thread's, else its project's default, else the gateway's. */
@@ -150,79 +151,126 @@ async function prepare(
   },
 ): Promise<Prepared> {
   const catalog = await deps.gateway.catalogFor(viewer.tenantId);
+  // Two statements: each is a round trip to the embedded database's thread, and the first token waits for them.
   return deps.db.tenant(viewer.tenantId, async (tx) => {
-    const thread = await writableThread(tx, viewer, threadId, true);
-    const project = await projectInstructions(tx, thread.projectId);
-    const model = chooseModel(
-      catalog,
-      ask.model ?? ask.answerModel ?? undefined,
-      thread,
-      project?.defaultModel,
-    );
-    let parentId = ask.parentId === undefined ? thread.activeLeafId : ask.parentId;
-    if (parentId) {
-      const [parent] = await tx
-        .select({ threadId: messages.threadId })
-        .from(messages)
-        .where(eq(messages.id, parentId));
-      if (!parent || parent.threadId !== threadId) {
-        throw new FidusError('not_found', 'Message not found in this thread', {
-          issues: [{ field: 'body.parentId', message: 'is not a message of this thread' }],
-        });
-      }
-    }
-    const now = Date.now();
-    let userMessage: MessageRow | undefined;
-    if (ask.content !== undefined) {
-      [userMessage] = await tx
-        .insert(messages)
-        .values({
-          id: newId(),
-          tenantId: viewer.tenantId,
-          threadId,
-          parentId,
-          role: 'user',
-          content: ask.content,
-          createdBy: viewer.userId,
-          search: toSearchVector(ask.content),
-          createdAt: new Date(now),
-          updatedAt: new Date(now),
-        })
-        .returning();
-      parentId = userMessage!.id;
-    }
-    const [answer] = await tx
-      .insert(messages)
-      .values({
-        id: newId(),
-        tenantId: viewer.tenantId,
-        threadId,
-        parentId,
-        role: 'assistant',
-        status: 'streaming',
-        model: model ?? catalog.defaultModel ?? null,
-        createdBy: viewer.userId,
-        // A millisecond after its question, so that the tree's order never depends on the id.
-        createdAt: new Date(now + 1),
-        updatedAt: new Date(now + 1),
+    // 1. The thread (locked: one thread's answers start one at a time), the caller's role in its project, the
+    //    project's prompt, and the branch the new message continues, root first.
+    const start =
+      ask.parentId === undefined ? sql`${threads.activeLeafId}` : sql`${ask.parentId ?? null}::uuid`;
+    const [found] = await tx
+      .select({
+        thread: threads,
+        role: projectRoleOf(viewer),
+        instructions: projects.instructions,
+        defaultModel: projects.defaultModel,
+        branch: sql<BranchRow[] | null>`(with recursive branch as (
+            select id, parent_id, thread_id, role, content, 0 as depth from chat_messages where id = ${start}
+            union all
+            select m.id, m.parent_id, m.thread_id, m.role, m.content, b.depth + 1
+            from chat_messages m join branch b on m.id = b.parent_id
+          )
+          select json_agg(json_build_object('role', role, 'content', content, 'threadId', thread_id)
+            order by depth desc) from branch)`,
       })
-      .returning();
-    await tx
+      .from(threads)
+      .leftJoin(projects, eq(projects.id, threads.projectId))
+      .where(eq(threads.id, threadId))
+      .for('update', { of: threads });
+    if (!found) throw notFound('Thread');
+    const thread = assertWritable(threadAccess(viewer, found.thread, found.role));
+    const branch = found.branch ?? [];
+    const parentId = ask.parentId === undefined ? thread.activeLeafId : ask.parentId;
+    if (ask.parentId && branch.at(-1)?.threadId !== threadId) {
+      throw new FidusError('not_found', 'Message not found in this thread', {
+        issues: [{ field: 'body.parentId', message: 'is not a message of this thread' }],
+      });
+    }
+    // A regenerated answer keeps its model while the tenant still has it (an imported `gpt-4o` may not exist).
+    const inherited = ask.answerModel && knows(catalog, ask.answerModel) ? ask.answerModel : undefined;
+    const model = chooseModel(catalog, ask.model ?? inherited, thread, found.defaultModel);
+
+    // 2. The question and the empty answer, and the thread's active branch moved to the answer.
+    const now = Date.now();
+    const question =
+      ask.content === undefined
+        ? undefined
+        : newMessage({
+            tenantId: viewer.tenantId,
+            threadId,
+            parentId,
+            role: 'user',
+            content: ask.content,
+            createdBy: viewer.userId,
+            createdAt: new Date(now),
+          });
+    const answer = newMessage({
+      tenantId: viewer.tenantId,
+      threadId,
+      parentId: question?.id ?? parentId,
+      role: 'assistant',
+      status: 'streaming',
+      model: model ?? catalog.defaultModel ?? null,
+      createdBy: viewer.userId,
+      // A millisecond after its question, so that the tree's order never depends on the id.
+      createdAt: new Date(now + 1),
+    });
+    const insert = tx
+      .insert(messages)
+      .values(
+        [question, answer]
+          .filter((row): row is MessageRow => row !== undefined)
+          .map((row) => ({ ...row, search: row.role === 'user' ? toSearchVector(row.content) : null })),
+      );
+    const moveLeaf = tx
       .update(threads)
-      .set({ activeLeafId: answer!.id, lastActivityAt: new Date(now), updatedAt: new Date(now) })
+      .set({ activeLeafId: answer.id, lastActivityAt: new Date(now), updatedAt: new Date(now) })
       .where(eq(threads.id, threadId));
-    const branch = await branchTo(tx, parentId);
+    await tx.execute(sql`with inserted as (${insert.getSQL()}) ${moveLeaf.getSQL()}`);
     return {
       started: {
         threadId,
-        ...(userMessage ? { userMessage: toMessage(userMessage) } : {}),
-        answer: toMessage(answer!),
+        ...(question ? { userMessage: toMessage(question) } : {}),
+        answer: toMessage(answer),
       },
-      system: systemPromptOf(project?.instructions, thread.systemPrompt),
-      branch,
+      system: systemPromptOf(thread.projectId ? found.instructions : null, thread.systemPrompt),
+      branch: [
+        ...branch
+          .filter((row) => row.content !== '')
+          .map((row) => ({ role: row.role, content: row.content })),
+        ...(question ? [{ role: 'user' as const, content: question.content }] : []),
+      ],
       model,
     };
   });
+}
+
+interface BranchRow {
+  role: PromptMessage['role'];
+  content: string;
+  threadId: string;
+}
+
+/** A new message row as the database would hold it (the columns not given take their defaults). */
+function newMessage(
+  values: Pick<MessageRow, 'tenantId' | 'threadId' | 'parentId' | 'role' | 'createdBy' | 'createdAt'> &
+    Partial<Pick<MessageRow, 'content' | 'status' | 'model'>>,
+): MessageRow {
+  return {
+    id: newId(),
+    content: '',
+    status: 'done',
+    model: null,
+    provider: null,
+    providerModel: null,
+    inputTokens: 0,
+    outputTokens: 0,
+    costUsd: null,
+    errorCode: null,
+    errorMessage: null,
+    search: null,
+    updatedAt: values.createdAt,
+    ...values,
+  };
 }
 
 async function startGeneration(deps: ChatDeps, viewer: Viewer, prepared: Prepared): Promise<StartedAnswer> {

@@ -132,7 +132,8 @@ export async function followAnswer(options: FollowAnswerOptions): Promise<void> 
   signal.addEventListener('abort', onAbort);
   sse.raw.on('close', onAbort);
   try {
-    let mustRead = true;
+    // An answer generated here, exactly as long as what the client has: its writes will come as notices.
+    let mustRead = live.lengthHere(messageId) !== offset;
     while (!signal.aborted && !sse.closed) {
       if (mustRead) {
         mustRead = false;
