@@ -1,0 +1,1 @@
+CREATE INDEX "chat_messages_tenant_created_idx" ON "chat_messages" USING btree ("tenant_id","created_at");
