@@ -14,6 +14,7 @@
 import { createHmac } from 'node:crypto';
 import type { FastifyInstance, HTTPMethods, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { importBodyLimitBytes } from '../src/domains/chat/index.ts';
 import { bodyLimitBytes } from '../src/http/index.ts';
 import { bearer, createTestApp, register, type Session } from './support/app.ts';
 
@@ -1040,7 +1041,13 @@ describe('bad input', () => {
 
     it.each(endpoints)('$label', async (endpoint) => {
       const cases: Case[] = [];
-      const tooLarge: Expectation = parsesBody(endpoint) ? { status: 413, code: 'payload_too_large' } : {};
+      // Imports take files of up to 64 MB: these bodies are within their limit (bad, but not too large).
+      const ownLimit = endpoint.path === '/api/v1/imports' && importBodyLimitBytes > 5 * bodyLimitBytes;
+      const tooLarge: Expectation = ownLimit
+        ? { notStatus: 413 }
+        : parsesBody(endpoint)
+          ? { status: 413, code: 'payload_too_large' }
+          : {};
       for (const caller of callers) {
         const send = (label: string, extra: Partial<Case>, expectation: Expectation) =>
           cases.push({
@@ -1057,7 +1064,7 @@ describe('bad input', () => {
         send(
           'a Content-Length over the limit',
           { payload: '{}', headers: json(caller, { 'content-length': String(2 * bodyLimitBytes) }) },
-          tooLarge,
+          ownLimit ? {} : tooLarge,
         );
         send(
           'a Content-Length shorter than the body',

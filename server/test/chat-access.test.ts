@@ -112,6 +112,29 @@ describe(`chat visibility (${lane})`, () => {
     expect((await api(alice, 'GET', `/threads/${thread.id}`)).body.projectId).toBeNull();
   });
 
+  it('gives each project its own members: a member of one project sees no other project’s threads', async () => {
+    const p1 = (await api(alice, 'POST', '/projects', { name: 'One' })).body.id;
+    const p2 = (await api(alice, 'POST', '/projects', { name: 'Two' })).body.id;
+    await api(alice, 'PUT', `/projects/${p1}/members/${carol.user.id}`, { role: 'reader' });
+    await api(alice, 'PUT', `/projects/${p2}/members/${bob.user.id}`, { role: 'editor' });
+    const inOne = (await api(alice, 'POST', '/threads', { title: 'in one', projectId: p1 })).body.id;
+    const inTwo = (await api(alice, 'POST', '/threads', { title: 'in two', projectId: p2 })).body.id;
+    const privateOne = (await api(alice, 'POST', '/threads', { title: 'alice private' })).body.id;
+    // Carol, reader of One only: One's thread, read-only; nothing of Two; not Alice's private thread.
+    expect((await api(carol, 'GET', `/threads/${inOne}`)).body).toMatchObject({ canWrite: false });
+    expect((await api(carol, 'GET', `/threads/${inTwo}`)).status).toBe(404);
+    expect((await api(carol, 'GET', `/threads/${privateOne}`)).status).toBe(404);
+    const listed = (await api(carol, 'GET', '/threads')).body.data.map((t: { id: string }) => t.id);
+    expect(listed).toContain(inOne);
+    expect(listed).not.toContain(inTwo);
+    expect(listed).not.toContain(privateOne);
+    expect((await api(carol, 'GET', '/projects')).body.data.map((p: { id: string }) => p.id)).toEqual([p1]);
+    // Bob, editor of Two: his role there is not his role anywhere else.
+    expect((await api(bob, 'GET', `/threads/${inTwo}`)).body).toMatchObject({ canWrite: true });
+    expect((await api(bob, 'GET', `/threads/${inOne}`)).status).toBe(404);
+    expect((await api(bob, 'GET', `/projects/${p2}`)).body.role).toBe('editor');
+  });
+
   it('lets tenant viewers create nothing', async () => {
     expect((await api(viewer, 'POST', '/threads', {})).status).toBe(403);
     expect((await api(viewer, 'POST', '/projects', { name: 'no' })).status).toBe(403);

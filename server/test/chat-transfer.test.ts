@@ -72,7 +72,7 @@ describe(`chat export and import (${lane})`, () => {
   let lisbonId: string;
 
   it('imports a ChatGPT export with its branches, the shown branch and the dropped nodes bridged', async () => {
-    const imported = await api(owner, 'POST', '/threads/import', { format: 'chatgpt', data: fixture });
+    const imported = await api(owner, 'POST', '/imports', { format: 'chatgpt', data: fixture });
     expect(imported.status).toBe(201);
     expect(imported.body.threads).toEqual([
       { id: expect.any(String), title: 'Weekend in Lisbon', messages: 12 },
@@ -277,7 +277,7 @@ describe(`chat export and import (${lane})`, () => {
       original.messages.map((m: Json) => m.id),
     );
 
-    const imported = await api(owner, 'POST', '/threads/import', { format: 'fidus', data: file });
+    const imported = await api(owner, 'POST', '/imports', { format: 'fidus', data: file });
     expect(imported.status).toBe(201);
     expect(imported.body.threads).toEqual([
       { id: expect.any(String), title: 'Round trip: café', messages: 7 },
@@ -323,7 +323,7 @@ describe(`chat export and import (${lane})`, () => {
     // Several exports at once; an answer still streaming in the file can only have ended here.
     const streaming = structuredClone(file);
     streaming.messages.at(-1).status = 'streaming';
-    const both = await api(owner, 'POST', '/threads/import', { format: 'fidus', data: [file, streaming] });
+    const both = await api(owner, 'POST', '/imports', { format: 'fidus', data: [file, streaming] });
     expect(both.status).toBe(201);
     expect(both.body.threads.map((t: Json) => t.messages)).toEqual([7, 7]);
     const ended = await treeOf(owner, both.body.threads[1].id);
@@ -332,7 +332,7 @@ describe(`chat export and import (${lane})`, () => {
 
   it('imports into a project its caller may write to, and only there', async () => {
     const project = (await api(owner, 'POST', '/projects', { name: 'Imports' })).body;
-    const into = await api(owner, 'POST', '/threads/import', {
+    const into = await api(owner, 'POST', '/imports', {
       format: 'chatgpt',
       data: [fixture[1]],
       projectId: project.id,
@@ -340,7 +340,7 @@ describe(`chat export and import (${lane})`, () => {
     expect(into.status).toBe(201);
     expect((await api(owner, 'GET', `/threads/${into.body.threads[0].id}`)).body.projectId).toBe(project.id);
 
-    const refused = await api(member, 'POST', '/threads/import', {
+    const refused = await api(member, 'POST', '/imports', {
       format: 'chatgpt',
       data: [fixture[1]],
       projectId: project.id,
@@ -362,7 +362,7 @@ describe(`chat export and import (${lane})`, () => {
     expect((await api(member, 'GET', `/threads/${own}/export`)).body.thread.title).toBe('Mine');
 
     const before = await threadCount(owner);
-    const refused = await api(viewer, 'POST', '/threads/import', { format: 'chatgpt', data: fixture });
+    const refused = await api(viewer, 'POST', '/imports', { format: 'chatgpt', data: fixture });
     expect(refused.status).toBe(403);
     expect(refused.body.code).toBe('forbidden');
     expect(await threadCount(owner)).toBe(before);
@@ -370,7 +370,7 @@ describe(`chat export and import (${lane})`, () => {
 
   it('answers bad input with 400 naming the field, and writes nothing', async () => {
     const rejects = async (body: unknown, field: string) => {
-      const response = await api(owner, 'POST', '/threads/import', body);
+      const response = await api(owner, 'POST', '/imports', body);
       expect(response.status, JSON.stringify(response.body)).toBe(400);
       expect(fieldsOf(response.body)).toContain(field);
     };
@@ -444,7 +444,7 @@ describe(`chat export and import (${lane})`, () => {
     const doc = h.main.app.swagger() as Json;
     const exported = doc.paths['/api/v1/threads/{id}/export'].get;
     expect(Object.keys(exported.responses['200'].content)).toEqual(['application/json', 'text/markdown']);
-    const imported = doc.paths['/api/v1/threads/import'].post;
+    const imported = doc.paths['/api/v1/imports'].post;
     expect(imported.requestBody.content['application/json'].schema.required).toEqual(['format', 'data']);
     expect(Object.keys(imported.responses)).toContain('201');
   });
@@ -452,7 +452,7 @@ describe(`chat export and import (${lane})`, () => {
   it('takes bodies far over the app’s 1 MB limit', async () => {
     const long = 'lorem ipsum dolor sit amet '.repeat(80_000);
     expect(Buffer.byteLength(long)).toBeGreaterThan(2 * 1024 * 1024);
-    const imported = await api(owner, 'POST', '/threads/import', {
+    const imported = await api(owner, 'POST', '/imports', {
       format: 'chatgpt',
       data: [
         {

@@ -11,6 +11,7 @@ import { Vault } from '../../src/db/index.ts';
 import { EmbeddedQueue } from '../../src/jobs/index.ts';
 import { createGateway } from '../../src/gateway/index.ts';
 import { createAccounts, type Accounts } from '../../src/domains/accounts/index.ts';
+import { createChat } from '../../src/domains/chat/index.ts';
 import { buildApp } from '../../src/http/index.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
 
@@ -54,12 +55,15 @@ export async function createTestApp(
     vault: new Vault({ current: masterKey, previous: [] }),
   });
   const queue = new EmbeddedQueue(database.db);
+  const file = FileConfigSchema.parse(options.file ?? {});
+  const chat = await createChat({ db: database.db, gateway, queue, settings: file.chat, onError: () => {} });
   const app = await buildApp({
     db: database.db,
     logger,
     accounts,
     gateway,
     queue,
+    chat,
     trustProxy: options.trustProxy ?? false,
   });
   await app.ready();
@@ -70,6 +74,7 @@ export async function createTestApp(
     database,
     close: async () => {
       await app.close();
+      await chat.close(0);
       await queue.close(0);
       await gateway.close();
       accounts.close();

@@ -1,7 +1,7 @@
-import { eq, exists, or, sql, type SQL } from 'drizzle-orm';
+import { eq, or, sql, type SQL } from 'drizzle-orm';
 import { FidusError, hasRole, notFound, type Principal } from '../../core/index.ts';
 import type { Tx } from '../../db/index.ts';
-import { projectMembers, projects, threads, type ProjectRow, type ThreadRow } from './schema.ts';
+import { projects, threads, type ProjectRow, type ThreadRow } from './schema.ts';
 
 /**
  * Who sees what in a tenant (row-level security already keeps other tenants out):
@@ -20,22 +20,29 @@ export function assertMayCreate(viewer: Viewer): void {
     throw new FidusError('forbidden', 'Tenant viewers may read but not create');
 }
 
-const memberOf = (viewer: Viewer, projectId: SQL | typeof threads.projectId, roles?: 'editor'): SQL =>
-  exists(
-    sql`(select 1 from ${projectMembers} where ${projectMembers.projectId} = ${projectId}
-      and ${projectMembers.userId} = ${viewer.userId}${roles ? sql` and ${projectMembers.role} = 'editor'` : sql``})`,
-  );
+/**
+ * Columns of the outer query, always qualified by their table: drizzle leaves columns unqualified in a query of one
+ * table, and inside a subquery on `chat_project_members` an unqualified `project_id` is the subquery's own — the
+ * comparison would hold for every membership of the user. The subquery's table has an alias for the same reason.
+ */
+const threadProject = sql.raw('"chat_threads"."project_id"');
+const projectKey = sql.raw('"chat_projects"."id"');
+
+/** The viewer's role in the project `projectKey` names (a qualified outer column): a scalar subquery. */
+const roleIn = (viewer: Viewer, project: SQL) =>
+  sql<'editor' | 'reader' | null>`(select pm.role from chat_project_members pm
+    where pm.project_id = ${project} and pm.user_id = ${viewer.userId})`;
 
 /** The threads a viewer may read, as a condition on `chat_threads`. */
 export function visibleThreads(viewer: Viewer): SQL | undefined {
   if (isAdmin(viewer)) return undefined;
-  return or(eq(threads.createdBy, viewer.userId), memberOf(viewer, threads.projectId))!;
+  return or(eq(threads.createdBy, viewer.userId), sql`${roleIn(viewer, threadProject)} is not null`)!;
 }
 
 /** The projects a viewer may see, as a condition on `chat_projects`. */
 export function visibleProjects(viewer: Viewer): SQL | undefined {
   if (isAdmin(viewer)) return undefined;
-  return memberOf(viewer, sql`${projects.id}`);
+  return sql`${roleIn(viewer, projectKey)} is not null`;
 }
 
 export interface ThreadAccess {
@@ -76,9 +83,10 @@ export function assertWritable(access: ThreadAccess): ThreadRow {
 }
 
 /** The viewer's role in a thread's project, as a column (null: none, or no project). */
-export const projectRoleOf = (viewer: Viewer) =>
-  sql<'editor' | 'reader' | null>`(select ${projectMembers.role} from ${projectMembers}
-    where ${projectMembers.projectId} = ${threads.projectId} and ${projectMembers.userId} = ${viewer.userId})`;
+export const projectRoleOf = (viewer: Viewer) => roleIn(viewer, threadProject);
+
+/** The viewer's role in a project, as a column of a query on `chat_projects`. */
+export const roleInProjectOf = (viewer: Viewer) => roleIn(viewer, projectKey);
 
 /** A tenant viewer never writes; a project reader neither, unless it created the thread. */
 export function mayWrite(
@@ -113,8 +121,7 @@ export async function readableProject(tx: Tx, viewer: Viewer, projectId: string)
   const [row] = await tx
     .select({
       project: projects,
-      role: sql<'editor' | 'reader' | null>`(select ${projectMembers.role} from ${projectMembers}
-        where ${projectMembers.projectId} = ${projects.id} and ${projectMembers.userId} = ${viewer.userId})`,
+      role: roleInProjectOf(viewer),
     })
     .from(projects)
     .where(eq(projects.id, projectId));

@@ -17,6 +17,7 @@ import { ContextWindows } from './windows.ts';
 
 export { chatMessageCompleted } from './events.ts';
 export { purgeExpired } from './retention.ts';
+export { importBodyLimitBytes } from './transfer-routes.ts';
 export type { PurgeResult } from './retention.ts';
 export * as chatSchema from './schema.ts';
 

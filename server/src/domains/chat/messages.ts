@@ -155,8 +155,11 @@ async function prepare(
   return deps.db.tenant(viewer.tenantId, async (tx) => {
     // 1. The thread (locked: one thread's answers start one at a time), the caller's role in its project, the
     //    project's prompt, and the branch the new message continues, root first.
+    // Qualified by hand: inside the subquery's own chat_messages, a bare column name would be the subquery's.
     const start =
-      ask.parentId === undefined ? sql`${threads.activeLeafId}` : sql`${ask.parentId ?? null}::uuid`;
+      ask.parentId === undefined
+        ? sql.raw('"chat_threads"."active_leaf_id"')
+        : sql`${ask.parentId ?? null}::uuid`;
     const [found] = await tx
       .select({
         thread: threads,

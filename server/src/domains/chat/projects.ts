@@ -1,8 +1,15 @@
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq } from 'drizzle-orm';
 import { FidusError, newId, notFound } from '../../core/index.ts';
 import type { Database, Tx } from '../../db/index.ts';
 import { accountsSchema } from '../accounts/index.ts';
-import { assertMayCreate, readableProject, visibleProjects, writableProject, type Viewer } from './access.ts';
+import {
+  assertMayCreate,
+  readableProject,
+  roleInProjectOf,
+  visibleProjects,
+  writableProject,
+  type Viewer,
+} from './access.ts';
 import type { ProjectCreate, ProjectUpdate } from './schemas.ts';
 import { projectMembers, projects, type ProjectRow } from './schema.ts';
 
@@ -49,8 +56,7 @@ export async function listProjects(db: Database, viewer: Viewer) {
     const rows = await tx
       .select({
         project: projects,
-        role: sql<'editor' | 'reader' | null>`(select ${projectMembers.role} from ${projectMembers}
-          where ${projectMembers.projectId} = ${projects.id} and ${projectMembers.userId} = ${viewer.userId})`,
+        role: roleInProjectOf(viewer),
       })
       .from(projects)
       .where(visibleProjects(viewer))

@@ -41,6 +41,7 @@ import {
   ThreadSchema,
   ThreadUpdate,
 } from './schemas.ts';
+import { refuseNullBody } from './optional-body.ts';
 import { followAnswer, parseEventId, SseWriter } from './stream.ts';
 import { createThread, deleteThread, getThread, listThreads, updateThread } from './threads.ts';
 
@@ -249,6 +250,7 @@ export function chatRoutes(deps: ChatDeps) {
         body: RegenerateBody,
         produces: ['text/event-stream'],
       },
+      preValidation: refuseNullBody,
       handler: async (request, reply) => {
         const started = await regenerate(deps, viewerOf(request), request.params.id, request.body?.model);
         await streamStarted(deps, open, request, reply, started);

@@ -68,7 +68,10 @@ export const ThreadListQuery = z.strictObject({
     .default('false')
     .describe('Archived threads: only, none (default) or all'),
   limit: z.coerce.number().int().min(1).max(200).default(50),
-  before: Timestamp.optional().describe('Only threads with activity before this time (paging)'),
+  before: z.iso
+    .datetime({ offset: true })
+    .optional()
+    .describe('Only threads with activity before this time (paging; ISO-8601)'),
 });
 
 export const ThreadSchema = z.object({

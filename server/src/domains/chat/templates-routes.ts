@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { refuseNullBody } from './optional-body.ts';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Database } from '../../db/index.ts';
@@ -82,6 +83,7 @@ export function templatesRoutes(db: Database) {
         body: RenderBody,
         response: { 200: RenderedSchema },
       },
+      preValidation: refuseNullBody,
       handler: async (request) =>
         renderStored(db, request.principal!, request.params.id, request.body?.variables ?? {}),
     });

@@ -217,7 +217,6 @@ export const RenderBody = z
       .optional()
       .describe('Values by variable name, inserted verbatim; a variable with a default may be left out'),
   })
-  // Fastify hands a request without a body over as null.
   .nullish();
 
 export const TemplateSchema = z.object({

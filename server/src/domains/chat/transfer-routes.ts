@@ -20,7 +20,7 @@ const tags = { tags: ['chat: threads'], security: [{ bearer: [] }] };
 /** A ChatGPT history is easily tens of megabytes; every other route keeps the app's 1 MB. */
 export const importBodyLimitBytes = 64 * 1024 * 1024;
 
-/** `GET /threads/{id}/export` and `POST /threads/import`: threads as files, and back. */
+/** `GET /threads/{id}/export` and `POST /imports`: threads as files, and back. */
 export function transferRoutes(db: Database) {
   return async (fastify: FastifyInstance): Promise<void> => {
     const app = fastify.withTypeProvider<ZodTypeProvider>();
@@ -56,7 +56,7 @@ export function transferRoutes(db: Database) {
           .send(JSON.stringify(toExport(thread, rows, new Date()), null, 2));
       },
     });
-    app.post('/threads/import', {
+    app.post('/imports', {
       bodyLimit: importBodyLimitBytes,
       schema: {
         ...tags,
