@@ -16,7 +16,7 @@ import {
 } from '../core/index.ts';
 import { masterKeyId, openDatabase, Vault } from '../db/index.ts';
 import { purgeExpired } from '../domains/chat/index.ts';
-import { createServer, version, type ProcessRole } from '../http/index.ts';
+import { buildWebIfMissing, createServer, version, type ProcessRole } from '../http/index.ts';
 
 const help = `fidus ${version} — self-hosted, privacy-first AI platform
 
@@ -24,7 +24,8 @@ Usage: fidus <command> [options]
 
 Commands:
   serve [--role all|api|worker]
-                           Run the HTTP API and the job workers (migrates the database first);
+                           Run the HTTP API, the web app at / and the job workers (migrates the
+                           database first; builds the web app when web/dist is missing);
                            with PostgreSQL and Redis, --role api or worker runs one of them
   migrate                  Apply pending database migrations and exit
   purge                    Delete the chat threads older than their tenant's retention period now
@@ -72,6 +73,8 @@ async function serve(config: Config, role: string): Promise<void> {
   }
   createEmbeddedDatabaseInChild(config);
   const logger = createLogger(config.logLevel);
+  // A checkout started without `npm run build` serves the app all the same.
+  if (role !== 'worker') buildWebIfMissing({ logger });
   const server = await createServer(config, logger, role as ProcessRole);
   const where = { mode: config.mode, role, dataDir: config.mode === 'embedded' ? config.dataDir : undefined };
   if (server.url) logger.info({ url: server.url, ...where }, 'fidus is listening');

@@ -22,6 +22,7 @@ import { registerMetrics } from './metrics.ts';
 import { openAiRoutes } from './openai-routes.ts';
 import { sendProblem, toFidusError } from './problem.ts';
 import { unstorableText } from './text-guard.ts';
+import { defaultWebDir, isAppPage, webApp } from './web.ts';
 
 export interface AppDeps {
   db: Database;
@@ -40,6 +41,8 @@ export interface AppDeps {
   queue?: Queue;
   /** Serves the chat workspace API (`/api/v1/projects`, `/threads`, …) when given. */
   chat?: Pick<Chat, 'routes'>;
+  /** The built web app served at `/` (docs/web.md); default: `web/dist` when it is built; false: none. */
+  webDir?: string | false;
 }
 
 export const bodyLimitBytes = 1024 * 1024;
@@ -102,11 +105,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (fidusError.status >= 500) request.log.error({ err: error, reqId: request.id }, 'request failed');
     return sendProblem(reply, fidusError);
   });
+  const web = deps.webDir === false ? undefined : webApp(deps.webDir ?? defaultWebDir);
   app.setNotFoundHandler((request, reply) =>
-    sendProblem(
-      reply,
-      new FidusError('not_found', `No route for ${request.method} ${request.url.split('?')[0]}`),
-    ),
+    // A browser opening one of the app's own pages (`/t/<id>`) gets the app, which routes in the page.
+    web && isAppPage(request)
+      ? web.sendIndex(request, reply)
+      : sendProblem(
+          reply,
+          new FidusError('not_found', `No route for ${request.method} ${request.url.split('?')[0]}`),
+        ),
   );
 
   await app.register(fastifyHelmet, {
@@ -189,6 +196,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     { prefix: '/api/v1' },
   );
+  if (web) await app.register(web.routes);
   if (deps.gateway) {
     await app.register(openAiRoutes(deps.gateway, deps.accounts), { prefix: '/v1' });
     // Its own plugin so that its errors, 404s included, come in Anthropic's shape rather than OpenAI's.
