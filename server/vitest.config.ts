@@ -8,7 +8,13 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 export default defineConfig({
   test: {
     root,
-    include: ['server/src/**/*.test.ts', 'server/test/**/*.test.ts', 'eslint/**/*.test.js'],
+    include: [
+      'server/src/**/*.test.ts',
+      'server/test/**/*.test.ts',
+      'eslint/**/*.test.js',
+      // The web app's pure modules (no DOM): web/src/**/*.test.ts.
+      'web/src/**/*.test.ts',
+    ],
     exclude: ['**/node_modules/**', '.tools/**', '.fidus/**', 'coverage/**', 'test-results/**'],
     // PGlite (PostgreSQL in WASM) is heavy: separate processes, at most two at a time (CI has 2 cores).
     // Migrates one PGlite once and hands every test file a copy (see server/test/global-setup.ts).
