@@ -8,7 +8,6 @@
 // BENCH_CHAT_WARMUP, BENCH_SEARCH_MESSAGES, BENCH_SEARCH_QUERIES, BENCH_CHAT_PARTS and DATABASE_URL override the
 // defaults (see bench/README.md). Exits 0 whether or not the targets are met (it is a report); non-zero only when
 // the benchmark itself could not run.
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -17,17 +16,22 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { Agent } from 'undici';
 import {
+  codeVersion,
   expectStatus,
   launch,
+  machineCpu,
   median,
   pad,
+  percentile,
   positiveInt,
   printHeader,
   processTree,
   root,
   runMain,
   startServer,
+  statCpuMs,
   stop,
+  treeCpuMs,
   type Child,
   type Server,
 } from './lib.ts';
@@ -68,13 +72,6 @@ function partsToRun(raw: string | undefined): PartName[] {
 
 // ---------------------------------------------------------------------------------------------- helpers
 
-/** Nearest-rank percentile, `p` in 0..1. */
-function percentile(values: number[], p: number): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length, Math.max(1, Math.ceil(p * sorted.length))) - 1]!;
-}
-
 const ms = (from: bigint, to: bigint) => Number(to - from) / 1e6;
 const fmt = (value: number, digits = 2) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
 const signed = (value: number) => `${value >= 0 ? '+' : ''}${fmt(value)}`;
@@ -91,17 +88,6 @@ function seeded(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
   };
-}
-
-/** The commit measured, and whether server/ had uncommitted changes (other people's work in progress). */
-function codeVersion(): string {
-  try {
-    const git = (...args: string[]) => execFileSync('git', args, { cwd: root, encoding: 'utf8' }).trim();
-    const dirty = git('status', '--porcelain', '--', 'server', 'package.json') !== '';
-    return `${git('rev-parse', '--short', 'HEAD')}${dirty ? ' + uncommitted changes in server/ or package.json' : ''}`;
-  } catch {
-    return 'unknown (no git)';
-  }
 }
 
 /** Server-sent events from a body read chunk by chunk; comments (`: keep-alive`) are dropped. */
@@ -131,23 +117,6 @@ class SseReader {
 
 // ------------------------------------------------------------------------------------------------ CPU use
 
-const clockTicks = (() => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-
-/** CPU time (user + system) in a /proc stat file, ms; 0 when it cannot be read. */
-async function statCpuMs(file: string): Promise<number> {
-  const stat = await readFile(file, 'utf8').catch(() => '');
-  // After "pid (comm) ": utime is field 14 and stime 15.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  return Number.isFinite(ticks) ? (ticks * 1000) / clockTicks : 0;
-}
-
 /** The CPU time of the innermost process's event loop (`MainThread`) and its PGlite thread (`WorkerThread`), ms. */
 async function threadsCpuMs(pid: number | undefined): Promise<{ main: number; pglite: number }> {
   const threads = { main: 0, pglite: 0 };
@@ -162,13 +131,6 @@ async function threadsCpuMs(pid: number | undefined): Promise<{ main: number; pg
   return threads;
 }
 
-async function treeCpuMs(pid: number | undefined): Promise<number> {
-  if (pid === undefined) return 0;
-  let total = 0;
-  for (const each of await processTree(pid)) total += await statCpuMs(`/proc/${each}/stat`);
-  return total;
-}
-
 /** CPU time of each `postgres` process on this machine (none when DATABASE_URL is on another host), ms. */
 async function postgresCpuMs(): Promise<Map<number, number>> {
   const each = new Map<number, number>();
@@ -178,18 +140,6 @@ async function postgresCpuMs(): Promise<Map<number, number>> {
     if (comm === 'postgres') each.set(Number(entry), await statCpuMs(`/proc/${entry}/stat`));
   }
   return each;
-}
-
-/** The machine's busy and total CPU time so far, ms (all CPUs; iowait counts as idle). */
-async function machineCpu(): Promise<{ busy: number; total: number }> {
-  const line = (await readFile('/proc/stat', 'utf8')).split('\n')[0] ?? '';
-  const [user, nice, system, idle, iowait, irq, softirq, steal] = line
-    .trim()
-    .split(/\s+/)
-    .slice(1, 9)
-    .map(Number) as number[];
-  const busy = user! + nice! + system! + irq! + softirq! + steal!;
-  return { busy: (busy * 1000) / clockTicks, total: ((busy + idle! + iowait!) * 1000) / clockTicks };
 }
 
 interface CpuSnapshot {

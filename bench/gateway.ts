@@ -6,8 +6,7 @@
 // floor: what any extra Node.js HTTP hop costs on this machine. Run with
 // `npm run bench:gateway [-- <seconds per throughput run>]`; see bench/README.md for the settings. Exits 0
 // whether or not the targets are met (it is a report); non-zero only when the benchmark itself could not run.
-import { execFileSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -15,11 +14,15 @@ import autocannon from 'autocannon';
 import { Agent } from 'undici';
 import {
   call,
+  clockTicks,
+  codeVersion,
   durationAndRounds,
   launch,
+  machineCpu,
   measured,
   median,
   pad,
+  percentile,
   positiveInt,
   printHeader,
   printRound,
@@ -30,9 +33,11 @@ import {
   runMain,
   startCommand,
   startServer,
+  statCpuMs,
   stop,
   stopOnSignals,
   summarise,
+  treeCpuMs,
   treeRss,
   type Child,
   type Measured,
@@ -59,48 +64,11 @@ const withBareProxy = env.BENCH_BARE_PROXY !== '0';
 // ---------------------------------------------------------------------------------------------- helpers
 
 /** Nearest-rank percentile (p in 0..1). */
-const percentile = (values: number[], p: number): number => {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length, Math.max(1, Math.ceil(p * sorted.length))) - 1]!;
-};
-
-const clockTicks = (() => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-
-/** CPU time (user + system) of a process tree so far, ms; /proc counts in clock ticks (10 ms at 100 Hz). */
-async function cpuMs(pid: number): Promise<number> {
-  let total = 0;
-  for (const each of await processTree(pid)) total += await statCpuMs(`/proc/${each}/stat`);
-  return total;
-}
-
-async function statCpuMs(file: string): Promise<number> {
-  const stat = await readFile(file, 'utf8').catch(() => '');
-  // After "pid (comm) ": state is field 3, utime 14 and stime 15.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  return Number.isFinite(ticks) ? (ticks * 1000) / clockTicks : 0;
-}
 
 /** CPU time of the main thread (the event loop) of the innermost process of a tree, ms. */
 async function mainThreadCpuMs(pid: number): Promise<number> {
   const inner = (await processTree(pid)).at(-1)!;
   return statCpuMs(`/proc/${inner}/task/${inner}/stat`);
-}
-
-/** The machine's busy and total CPU time so far, ms (all CPUs; iowait counts as idle). */
-async function machineCpu(): Promise<{ busy: number; total: number }> {
-  const line = (await readFile('/proc/stat', 'utf8')).split('\n')[0] ?? '';
-  const [, ...values] = line.trim().split(/\s+/);
-  const [user, nice, system, idle, iowait, irq, softirq, steal] = values.slice(0, 8).map(Number) as number[];
-  const busy = user! + nice! + system! + irq! + softirq! + steal!;
-  return { busy: (busy * 1000) / clockTicks, total: ((busy + idle! + iowait!) * 1000) / clockTicks };
 }
 
 interface CpuSnapshot {
@@ -141,10 +109,10 @@ class CpuMeter {
   async snapshot(): Promise<CpuSnapshot> {
     const usage = process.cpuUsage();
     return {
-      server: await cpuMs(this.#serverPid),
+      server: await treeCpuMs(this.#serverPid),
       serverMain: await mainThreadCpuMs(this.#serverPid),
-      proxy: this.#proxyPid === undefined ? 0 : await cpuMs(this.#proxyPid),
-      fake: await cpuMs(this.#fakePid),
+      proxy: this.#proxyPid === undefined ? 0 : await treeCpuMs(this.#proxyPid),
+      fake: await treeCpuMs(this.#fakePid),
       bench: (usage.user + usage.system) / 1000,
       machine: await machineCpu(),
     };
@@ -603,17 +571,6 @@ const signed = (value: number, digits = 3) => `${value >= 0 ? '+' : ''}${fmt(val
 const verdict = (pass: boolean) => (pass ? 'PASS' : 'FAIL');
 
 const labels: Record<EndpointName, string> = { direct: 'direct', proxy: 'bare proxy', through: 'through' };
-
-/** The commit measured, and whether server/ had uncommitted changes (other people's work in progress). */
-function codeVersion(): string {
-  try {
-    const git = (...args: string[]) => execFileSync('git', args, { cwd: root, encoding: 'utf8' }).trim();
-    const dirty = git('status', '--porcelain', '--', 'server', 'package.json') !== '';
-    return `${git('rev-parse', '--short', 'HEAD')}${dirty ? ' + uncommitted changes in server/ or package.json' : ''}`;
-  } catch {
-    return 'unknown (no git)';
-  }
-}
 
 async function main(): Promise<void> {
   printHeader(

@@ -2,7 +2,7 @@
 // environment, starting and stopping `fidus serve` (and helper processes) the way `npm start` runs it, memory
 // of a process tree from /proc, the API calls that set up a user and an API key, autocannon results, and the
 // frame of the report (header, tables, signals, exit code).
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
@@ -70,6 +70,64 @@ async function rssMb(pid: number): Promise<number | undefined> {
   } catch {
     return undefined;
   }
+}
+
+/** Nearest-rank percentile, `p` in 0..1; NaN for no values. */
+export function percentile(values: number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length, Math.max(1, Math.ceil(p * sorted.length))) - 1]!;
+}
+
+/** The commit measured, and whether server/ had uncommitted changes (other people's work in progress). */
+export function codeVersion(): string {
+  try {
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: root, encoding: 'utf8' }).trim();
+    const dirty = git('status', '--porcelain', '--', 'server', 'package.json') !== '';
+    return `${git('rev-parse', '--short', 'HEAD')}${dirty ? ' + uncommitted changes in server/ or package.json' : ''}`;
+  } catch {
+    return 'unknown (no git)';
+  }
+}
+
+// ---------------------------------------------------------------------------------------------- CPU use
+
+/** Clock ticks per second: the unit of CPU times in /proc. */
+export const clockTicks = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** CPU time (user + system) in a /proc stat file, ms; 0 when it cannot be read. */
+export async function statCpuMs(file: string): Promise<number> {
+  const stat = await readFile(file, 'utf8').catch(() => '');
+  // After "pid (comm) ": utime is field 14 and stime 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return Number.isFinite(ticks) ? (ticks * 1000) / clockTicks : 0;
+}
+
+/** CPU time of a process tree so far, ms (0 for no process); /proc counts in clock ticks (10 ms at 100 Hz). */
+export async function treeCpuMs(pid: number | undefined): Promise<number> {
+  if (pid === undefined) return 0;
+  let total = 0;
+  for (const each of await processTree(pid)) total += await statCpuMs(`/proc/${each}/stat`);
+  return total;
+}
+
+/** The machine's busy and total CPU time so far, ms (all CPUs; iowait counts as idle). */
+export async function machineCpu(): Promise<{ busy: number; total: number }> {
+  const line = (await readFile('/proc/stat', 'utf8')).split('\n')[0] ?? '';
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = line
+    .trim()
+    .split(/\s+/)
+    .slice(1, 9)
+    .map(Number) as number[];
+  const busy = user! + nice! + system! + irq! + softirq! + steal!;
+  return { busy: (busy * 1000) / clockTicks, total: ((busy + idle! + iowait!) * 1000) / clockTicks };
 }
 
 /** RSS of the server's process tree: the total, and each process when there are several. */
