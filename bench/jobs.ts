@@ -5,7 +5,6 @@
 // BENCH_JOBS, BENCH_ROUNDS, BENCH_LATENCY_JOBS, BENCH_WARMUP_JOBS, BENCH_BACKENDS, DATABASE_URL and REDIS_URL override
 // the defaults (see bench/README.md). Exits 0 whether or not the targets are met (it is a report); non-zero only when
 // the benchmark itself could not run.
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -18,7 +17,7 @@ import pg from 'pg';
 import { z } from 'zod';
 import { openDatabase, queryRows, type Database } from '../server/src/db/index.ts';
 import { createDistributedQueue, EmbeddedQueue, type Queue } from '../server/src/jobs/index.ts';
-import { median, pad, positiveInt, printHeader, runMain } from './lib.ts';
+import { machineCpu, median, pad, percentile, positiveInt, printHeader, runMain, statCpuMs } from './lib.ts';
 
 // --------------------------------------------------------------------------------------------- settings
 
@@ -67,11 +66,6 @@ const labels: Record<BackendName, string> = {
 // ---------------------------------------------------------------------------------------------- helpers
 
 /** Nearest-rank percentile, `p` in 0..100. */
-function percentile(values: number[], p: number): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
-}
 
 const thousands = (value: number) =>
   Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : 'n/a';
@@ -128,35 +122,6 @@ async function bullStates(prefix: string, name: string): Promise<Record<string, 
 }
 
 // ------------------------------------------------------------------------------------------------ CPU use
-
-const clockTicks = (() => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-
-/** CPU time (user + system) in a /proc stat file, ms; 0 when it cannot be read. */
-async function statCpuMs(file: string): Promise<number> {
-  const stat = await readFile(file, 'utf8').catch(() => '');
-  // After "pid (comm) ": utime is field 14 and stime 15.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  return Number.isFinite(ticks) ? (ticks * 1000) / clockTicks : 0;
-}
-
-/** The machine's busy and total CPU time so far, ms (all CPUs; iowait counts as idle). */
-async function machineCpu(): Promise<{ busy: number; total: number }> {
-  const line = (await readFile('/proc/stat', 'utf8')).split('\n')[0] ?? '';
-  const [user, nice, system, idle, iowait, irq, softirq, steal] = line
-    .trim()
-    .split(/\s+/)
-    .slice(1, 9)
-    .map(Number) as number[];
-  const busy = user! + nice! + system! + irq! + softirq! + steal!;
-  return { busy: (busy * 1000) / clockTicks, total: ((busy + idle! + iowait!) * 1000) / clockTicks };
-}
 
 interface CpuSnapshot {
   /** This process: its event loop (main thread), the PGlite worker thread, and all of its threads. */
@@ -441,8 +406,8 @@ async function measure(
       round,
       enqueuePerSecond: (jobCount / enqueueMs) * 1000,
       jobsPerSecond: (jobCount / processMs) * 1000,
-      p50: percentile(samples, 50),
-      p99: percentile(samples, 99),
+      p50: percentile(samples, 0.5),
+      p99: percentile(samples, 0.99),
       cpu,
       cpuUsPerJob: ((cpu.main + cpu.pglite + cpu.helpers + cpu.redis) * processMs * 1000) / jobCount,
       problems,
@@ -688,8 +653,9 @@ function report(results: Result[]): void {
     });
   }
   const raw = summary.get('raw');
+  const bull = summary.get('bullmq');
   const ratio = (backend: BackendName) =>
-    backend === 'bullmq' && raw ? summary.get('bullmq')!.jobsPerSecond / raw.jobsPerSecond : Number.NaN;
+    backend === 'bullmq' && raw && bull ? bull.jobsPerSecond / raw.jobsPerSecond : Number.NaN;
 
   console.log(`\nmedians of ${rounds} round(s), ${thousands(jobCount)} jobs per round:`);
   const header =
