@@ -52,7 +52,8 @@ export type MessageView = ReturnType<typeof toMessage>;
 
 const treeColumns = { id: messages.id, parentId: messages.parentId, createdAt: messages.createdAt };
 
-export async function messageTree(db: Database, viewer: Viewer, threadId: string) {
+/** A thread the viewer may read, with every message of every branch, oldest first. */
+export async function threadWithMessages(db: Database, viewer: Viewer, threadId: string) {
   return db.tenant(viewer.tenantId, async (tx) => {
     const { thread } = await readableThread(tx, viewer, threadId);
     const rows = await tx
@@ -60,13 +61,18 @@ export async function messageTree(db: Database, viewer: Viewer, threadId: string
       .from(messages)
       .where(eq(messages.threadId, threadId))
       .orderBy(asc(messages.createdAt), asc(messages.id));
-    return {
-      threadId,
-      activeLeafId: thread.activeLeafId,
-      activePath: pathTo(rows, thread.activeLeafId).map((row) => row.id),
-      messages: rows.map(toMessage),
-    };
+    return { thread, rows };
   });
+}
+
+export async function messageTree(db: Database, viewer: Viewer, threadId: string) {
+  const { thread, rows } = await threadWithMessages(db, viewer, threadId);
+  return {
+    threadId,
+    activeLeafId: thread.activeLeafId,
+    activePath: pathTo(rows, thread.activeLeafId).map((row) => row.id),
+    messages: rows.map(toMessage),
+  };
 }
 
 /** Shows the branch through `messageId` (its newest descendants followed to a leaf). */

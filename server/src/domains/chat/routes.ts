@@ -10,6 +10,7 @@ import {
   setActiveBranch,
   stopThread,
   type ChatDeps,
+  type MessageView,
   type StartedAnswer,
 } from './messages.ts';
 import {
@@ -56,13 +57,16 @@ function viewerOf(request: FastifyRequest): Principal {
   return request.principal;
 }
 
-/** Streams a started answer: its new messages, then its text live until it ends (or the client leaves). */
-async function streamStarted(
+/**
+ * Streams an answer: first `created` as `message` events, then its text from `offset` on, live, until it ends or the
+ * client leaves (or the server closes: `open` holds the streams to end first).
+ */
+async function streamAnswer(
   deps: ChatDeps,
   open: Set<AbortController>,
   request: FastifyRequest,
   reply: FastifyReply,
-  started: StartedAnswer,
+  answer: { messageId: string; offset: number; created?: MessageView[] },
 ) {
   const viewer = viewerOf(request);
   reply.hijack();
@@ -71,14 +75,13 @@ async function streamStarted(
   open.add(gone);
   reply.raw.on('close', () => gone.abort());
   try {
-    if (started.userMessage) await sse.send('message', { message: started.userMessage });
-    await sse.send('message', { message: started.answer });
+    for (const message of answer.created ?? []) await sse.send('message', { message });
     await followAnswer({
       db: deps.db,
       live: deps.live,
       tenantId: viewer.tenantId,
-      messageId: started.answer.id,
-      offset: 0,
+      messageId: answer.messageId,
+      offset: answer.offset,
       sse,
       signal: gone.signal,
     });
@@ -87,6 +90,13 @@ async function streamStarted(
     sse.end();
   }
 }
+
+/** A started answer's stream: its question (if new) and the answer, then the answer's text. */
+const startedStream = (started: StartedAnswer) => ({
+  messageId: started.answer.id,
+  offset: 0,
+  created: [...(started.userMessage ? [started.userMessage] : []), started.answer],
+});
 
 /** `/projects`, `/threads`, `/messages`: the chat workspace API (tenant-scoped; see access.ts for visibility). */
 export function chatRoutes(deps: ChatDeps) {
@@ -238,7 +248,7 @@ export function chatRoutes(deps: ChatDeps) {
       },
       handler: async (request, reply) => {
         const started = await postMessage(deps, viewerOf(request), request.params.id, request.body);
-        await streamStarted(deps, open, request, reply, started);
+        await streamAnswer(deps, open, request, reply, startedStream(started));
       },
     });
     app.post('/messages/:id/regenerate', {
@@ -253,7 +263,7 @@ export function chatRoutes(deps: ChatDeps) {
       preValidation: refuseNullBody,
       handler: async (request, reply) => {
         const started = await regenerate(deps, viewerOf(request), request.params.id, request.body?.model);
-        await streamStarted(deps, open, request, reply, started);
+        await streamAnswer(deps, open, request, reply, startedStream(started));
       },
     });
     app.put('/threads/:id/active-branch', {
@@ -299,25 +309,7 @@ export function chatRoutes(deps: ChatDeps) {
           if (resume) throw new FidusError('not_found', 'That message is not in this thread');
           return reply.code(204).send();
         }
-        reply.hijack();
-        const sse = new SseWriter(reply.raw, { 'x-request-id': request.id });
-        const gone = new AbortController();
-        open.add(gone);
-        reply.raw.on('close', () => gone.abort());
-        try {
-          await followAnswer({
-            db: deps.db,
-            live: deps.live,
-            tenantId: viewer.tenantId,
-            messageId,
-            offset: resume?.offset ?? 0,
-            sse,
-            signal: gone.signal,
-          });
-        } finally {
-          open.delete(gone);
-          sse.end();
-        }
+        await streamAnswer(deps, open, request, reply, { messageId, offset: resume?.offset ?? 0 });
       },
     });
   };

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { threadWithMessages } from './messages.ts';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Database } from '../../db/index.ts';
@@ -9,7 +10,6 @@ import {
   ImportBody,
   ImportResultSchema,
   importThreads,
-  loadForExport,
   ThreadExportSchema,
   toExport,
   toMarkdown,
@@ -41,7 +41,7 @@ export function transferRoutes(db: Database) {
         },
       },
       handler: async (request, reply) => {
-        const { thread, rows } = await loadForExport(db, request.principal!, request.params.id);
+        const { thread, rows } = await threadWithMessages(db, request.principal!, request.params.id);
         const name = fileNameOf(thread.title);
         // Sent as text, so that the file is what the client saves (the JSON indented to be read).
         if (request.query.format === 'markdown') {

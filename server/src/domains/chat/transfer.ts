@@ -1,8 +1,7 @@
-import { asc, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { newId } from '../../core/index.ts';
 import type { Database, Tx } from '../../db/index.ts';
-import { assertMayCreate, readableThread, type Viewer } from './access.ts';
+import { assertMayCreate, type Viewer } from './access.ts';
 import {
   documentsOf,
   invalidData,
@@ -102,18 +101,6 @@ export type ImportBody = z.infer<typeof ImportBody>;
 export type ThreadExport = z.infer<typeof ThreadExportSchema>;
 
 // ------------------------------------------------------------------------------------------------- export
-
-export async function loadForExport(db: Database, viewer: Viewer, threadId: string) {
-  return db.tenant(viewer.tenantId, async (tx) => {
-    const { thread } = await readableThread(tx, viewer, threadId);
-    const rows = await tx
-      .select()
-      .from(messages)
-      .where(eq(messages.threadId, threadId))
-      .orderBy(asc(messages.createdAt), asc(messages.id));
-    return { thread, rows };
-  });
-}
 
 export function toExport(thread: ThreadRow, rows: readonly MessageRow[], now: Date): ThreadExport {
   return {
