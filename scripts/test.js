@@ -10,13 +10,16 @@
 //             them locally and fails the run in CI (after trying to start a local redis-server).
 //
 // Files named `*.postgres.test.ts` run in the postgres lane only, `*.redis.test.ts` only where Redis is: a lane
-// leaves them out instead of counting skipped tests.
+// leaves them out instead of counting skipped tests. `*.browser.test.ts` (the web app in headless Chromium against
+// a spawned `fidus serve`, which is embedded whatever the lane) run in the embedded lane only, and only where
+// Debian's Chromium is installed (FIDUS_CHROMIUM, default /usr/bin/chromium): skipped with a note locally, a
+// failure in CI.
 //
 // Every lane runs in a child process with a JSON report; the last line printed is `N passed, N failed`,
 // and the exit code is 0 only if nothing failed.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -33,6 +36,11 @@ const DEFAULT_CI_REDIS_URL = 'redis://127.0.0.1:6379';
 /** @type {import('node:child_process').ChildProcess | undefined} */
 let running;
 let redisNote = 'skipped (the postgres lane did not run)';
+const chromiumPath = process.env.FIDUS_CHROMIUM || '/usr/bin/chromium';
+const hasChromium = existsSync(chromiumPath);
+const browserNote = hasChromium
+  ? `ran in the embedded lane with ${chromiumPath}`
+  : `skipped (no Chromium at ${chromiumPath}: apt-get install -y chromium)`;
 
 /** Variables that pick a backend: no lane inherits them; each lane sets what it needs. */
 const BACKEND_VARS = ['DATABASE_URL', 'REDIS_URL', 'FIDUS_TEST_DATABASE_URL', 'FIDUS_TEST_REDIS_URL'];
@@ -62,6 +70,7 @@ async function runVitest(lane, env) {
     // Files named for a backend run only in the lanes that have it, rather than registering skipped tests.
     ...(lane === 'postgres' ? [] : ['--exclude', '**/*.postgres.test.ts']),
     ...(env.FIDUS_TEST_REDIS_URL ? [] : ['--exclude', '**/*.redis.test.ts']),
+    ...(lane === 'embedded' && hasChromium ? [] : ['--exclude', '**/*.browser.test.ts']),
     '--passWithNoTests',
     ...extraArgs,
   ];
@@ -318,6 +327,18 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
 
 /** @type {LaneResult[]} */
 const results = [];
+if (!hasChromium && isCI) {
+  console.error(`browser tests: FAILED — no Chromium at ${chromiumPath} (CI installs it: .ci/run)`);
+  results.push({
+    lane: 'browser',
+    status: 'failed',
+    reason: `no Chromium at ${chromiumPath}`,
+    passed: 0,
+    failed: 1,
+    skipped: 0,
+    notes: [],
+  });
+}
 results.push(await runVitest('embedded', laneEnv({ FIDUS_TEST_LANE: 'embedded' })));
 
 if (!interrupted && (process.env.DATABASE_URL || isCI)) {
@@ -336,6 +357,7 @@ if (!interrupted && (process.env.DATABASE_URL || isCI)) {
 
 console.log('\n── summary');
 console.log(`redis     ${redisNote}`);
+console.log(`browser   ${browserNote}`);
 for (const r of results) {
   const name = r.lane.padEnd(9);
   if (r.status !== 'ran') {

@@ -1,19 +1,14 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { eventually } from './support/app.ts';
+import { fidusBin, fidusEnv, serveFidus } from './support/serve.ts';
 import { createTestDatabase, lane } from './support/database.ts';
 
-const bin = fileURLToPath(new URL('../bin/fidus.js', import.meta.url));
-const baseEnv = () => {
-  const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'info', HOST: '127.0.0.1', PORT: '0' };
-  for (const name of ['DATABASE_URL', 'REDIS_URL', 'FIDUS_MASTER_KEY', 'FIDUS_CONFIG', 'FIDUS_SIGNUP'])
-    delete env[name];
-  return env;
-};
+const bin = fidusBin;
+const baseEnv = () => fidusEnv();
 const run = (args: string[], env: NodeJS.ProcessEnv = baseEnv()) =>
   spawnSync(process.execPath, [bin, ...args], { env, encoding: 'utf8', timeout: 60_000 });
 
@@ -25,45 +20,7 @@ const tempDir = () => {
 };
 afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
-interface Started {
-  child: ChildProcess;
-  url: string;
-  stop(): Promise<number | null>;
-}
-
-/** Starts `fidus serve` as a user would and waits for its "listening" log line. */
-function serve(env: NodeJS.ProcessEnv): Promise<Started> {
-  const child = spawn(process.execPath, [bin, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`fidus did not start within 60 s:\n${output}`)), 60_000);
-    const early = (code: number | null) => {
-      clearTimeout(timer);
-      reject(new Error(`fidus exited with ${code} before listening:\n${output}`));
-    };
-    child.once('exit', early);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const line = output.split('\n').find((l) => l.includes('"fidus is listening"'));
-      if (!line) return;
-      clearTimeout(timer);
-      child.stdout!.off('data', onData);
-      child.off('exit', early);
-      child.stdout!.resume();
-      resolve({
-        child,
-        url: (JSON.parse(line) as { url: string }).url,
-        stop: () => {
-          child.kill('SIGTERM');
-          return exited;
-        },
-      });
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  });
-}
+const serve = (env: NodeJS.ProcessEnv) => serveFidus(env);
 
 const registerOwner = (url: string, email: string) =>
   fetch(`${url}/api/v1/auth/register`, {
