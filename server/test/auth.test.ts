@@ -22,6 +22,12 @@ afterEach(() => {
 const post = (url: string, payload: unknown, headers: Record<string, string> = {}) =>
   t.app.inject({ method: 'POST', url: `/api/v1${url}`, payload: payload as object, headers });
 
+async function signupStatus(app: TestApp) {
+  const response = await app.app.inject({ method: 'GET', url: '/api/v1/auth/signup' });
+  expect(response.statusCode).toBe(200);
+  return response.json<{ mode: string; needsOwner: boolean; open: boolean }>();
+}
+
 async function auditEntries(
   app: TestApp,
   accessToken: string,
@@ -40,8 +46,10 @@ const auditActions = async (app: TestApp, accessToken: string) =>
 
 describe('signup modes', () => {
   it('makes the first user owner of a new tenant, then closes sign-up in first-user mode', async () => {
+    expect(await signupStatus(t)).toEqual({ mode: 'first-user', needsOwner: true, open: true });
     const owner = await register(t.app, { email: uniqueEmail('owner') });
     expect(owner.role).toBe('owner');
+    expect(await signupStatus(t)).toEqual({ mode: 'first-user', needsOwner: false, open: false });
     const second = await post('/auth/register', { email: uniqueEmail(), password, name: 'Late' });
     expect(second.statusCode).toBe(403);
     expect(second.json().code).toBe('signup_closed');
@@ -79,6 +87,7 @@ describe('signup modes', () => {
     const open = await createTestApp({ signup: 'open' });
     try {
       const a = await register(open.app);
+      expect(await signupStatus(open)).toEqual({ mode: 'open', needsOwner: false, open: true });
       const b = await register(open.app);
       expect(a.role).toBe('owner');
       expect(b.role).toBe('owner');
@@ -98,6 +107,7 @@ describe('signup modes', () => {
       });
       expect(first.statusCode).toBe(403);
       expect(first.json().code).toBe('signup_closed');
+      expect(await signupStatus(closed)).toEqual({ mode: 'invite', needsOwner: true, open: false });
       const stale = await closed.accounts.bootstrapOwnerInvite();
       const token = await closed.accounts.bootstrapOwnerInvite();
       expect(token).toMatch(/^fidi_/);
@@ -105,6 +115,7 @@ describe('signup modes', () => {
       const owner = await register(closed.app, { inviteToken: token! });
       expect(owner.role).toBe('owner');
       expect(owner.tenant.name).toBe('Workspace');
+      expect(await signupStatus(closed)).toEqual({ mode: 'invite', needsOwner: false, open: false });
       expect(await closed.accounts.bootstrapOwnerInvite()).toBeUndefined();
       // Both invites led to the same tenant: restarts do not leave empty tenants behind.
       const other = await register(closed.app, { inviteToken: stale! });

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { FidusError, type Principal } from '../../core/index.ts';
 import type { AccountsContext } from './context.ts';
 import * as s from './schemas.ts';
-import { login, logout, me, refresh, register, switchTenant } from './session.ts';
+import { login, logout, me, refresh, register, signupStatus, switchTenant } from './session.ts';
 import {
   acceptInvite,
   createApiKey,
@@ -31,6 +31,15 @@ export function accountsRoutes(ctx: AccountsContext) {
   return async (fastify: FastifyInstance): Promise<void> => {
     const app = fastify.withTypeProvider<ZodTypeProvider>();
 
+    app.get('/auth/signup', {
+      config: { access: 'public' },
+      schema: {
+        ...tags('auth'),
+        description: 'Whether the instance waits for its owner, and whether registration without an invite is open.',
+        response: { 200: s.SignupStatusSchema },
+      },
+      handler: () => signupStatus(ctx),
+    });
     app.post('/auth/register', {
       config: { access: 'public' },
       schema: { ...tags('auth'), body: s.RegisterBody, response: { 201: s.SessionSchema } },

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { roles } from '../../core/index.ts';
+import { roles, signupModes } from '../../core/index.ts';
 
 /** Request and response shapes of the accounts API: the single source of its types, checks and OpenAPI. */
 export const RoleSchema = z.enum(roles);
@@ -20,6 +20,13 @@ export const TokenPairSchema = z.object({
   refreshToken: z.string(),
   expiresIn: z.number().int().describe('Seconds until the access token expires'),
 });
+
+export const SignupStatusSchema = z.object({
+  mode: z.enum(signupModes).describe('FIDUS_SIGNUP of this instance'),
+  needsOwner: z.boolean().describe('No account exists yet: the first registration creates the owner'),
+  open: z.boolean().describe('Registering without an invite would be accepted now'),
+});
+export type SignupStatus = z.infer<typeof SignupStatusSchema>;
 
 export const RegisterBody = z.strictObject({
   email: Email,

@@ -3,7 +3,7 @@ import { FidusError, newId, type Principal, type Role } from '../../core/index.t
 import { queryRows, type Tx } from '../../db/index.ts';
 import type { AccountsContext } from './context.ts';
 import { apiKeys, invites, memberships, refreshTokens, tenants, users } from './schema.ts';
-import type { Me, Session, TokenPair } from './schemas.ts';
+import type { Me, Session, SignupStatus, TokenPair } from './schemas.ts';
 import { hashSecret, newSecret } from './tokens.ts';
 
 export const bootstrapInviteHours = 24;
@@ -35,6 +35,20 @@ export async function findOpenInvite(tx: Tx, token: string, forEmail: string) {
   if (!invite || invite.expiresAt.getTime() < Date.now()) return undefined;
   if (invite.email && invite.email !== forEmail) return undefined;
   return invite;
+}
+
+/**
+ * What a sign-in page needs before anyone signs in: whether the instance still waits for its owner and whether
+ * registering without an invite would be accepted. It tells nothing about who has an account.
+ */
+export async function signupStatus(ctx: AccountsContext): Promise<SignupStatus> {
+  const anyUser = await ctx.db.system((tx) => tx.select({ id: users.id }).from(users).limit(1));
+  const needsOwner = anyUser.length === 0;
+  return {
+    mode: ctx.signup,
+    needsOwner,
+    open: ctx.signup === 'open' || (ctx.signup === 'first-user' && needsOwner),
+  };
 }
 
 export async function register(ctx: AccountsContext, input: RegisterInput, ip: string): Promise<Session> {
