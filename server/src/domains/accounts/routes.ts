@@ -35,7 +35,8 @@ export function accountsRoutes(ctx: AccountsContext) {
       config: { access: 'public' },
       schema: {
         ...tags('auth'),
-        description: 'Whether the instance waits for its owner, and whether registration without an invite is open.',
+        description:
+          'Whether the instance waits for its owner, and whether registration without an invite is open.',
         response: { 200: s.SignupStatusSchema },
       },
       handler: () => signupStatus(ctx),
