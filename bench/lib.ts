@@ -1,7 +1,7 @@
 // What the benchmarks (bench/http.ts, gateway.ts, jobs.ts, chat.ts; web.ts starts its server through the test
-// support) share: settings from the command line and the environment, starting and stopping `fidus serve` (and helper processes) the way `npm start` runs it, memory
-// of a process tree from /proc, the API calls that set up a user and an API key, autocannon results, and the
-// frame of the report (header, tables, signals, exit code).
+// support) share: settings from the command line and the environment, starting and stopping `fidus serve` (and
+// helper processes) the way `npm start` runs it, memory of a process tree from /proc, the API calls that set up a
+// user and an API key, autocannon results, and the frame of the report (header, tables, signals, exit code).
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
