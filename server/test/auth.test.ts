@@ -458,6 +458,18 @@ describe('joining another tenant', () => {
         headers: bearer(host.accessToken),
         payload: { role: 'viewer', email: guest.user.email },
       });
+      // The invite link's page shows where it leads, to anyone holding the token, before signing in.
+      const preview = await app.app.inject({
+        method: 'GET',
+        url: `/api/v1/invites/${invite.json().inviteToken}`,
+      });
+      expect(preview.statusCode).toBe(200);
+      expect(preview.json()).toEqual({
+        tenant: { name: host.tenant.name },
+        role: 'viewer',
+        email: guest.user.email,
+        expiresAt: invite.json().expiresAt,
+      });
       const accepted = await app.app.inject({
         method: 'POST',
         url: `/api/v1/invites/${invite.json().inviteToken}/accept`,
@@ -465,6 +477,10 @@ describe('joining another tenant', () => {
       });
       expect(accepted.statusCode).toBe(200);
       expect(accepted.json()).toMatchObject({ tenant: { id: host.tenant.id }, role: 'viewer' });
+      for (const token of [invite.json().inviteToken, 'fidi_unknown']) {
+        const used = await app.app.inject({ method: 'GET', url: `/api/v1/invites/${token}` });
+        expect(used.statusCode).toBe(404);
+      }
       const after = await app.app.inject({
         method: 'GET',
         url: '/api/v1/me',

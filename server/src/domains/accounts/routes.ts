@@ -12,6 +12,7 @@ import {
   listApiKeys,
   listAudit,
   listMembers,
+  previewInvite,
   removeMember,
   revokeApiKey,
   updateMemberRole,
@@ -114,6 +115,16 @@ export function accountsRoutes(ctx: AccountsContext) {
       },
       handler: async (request, reply) =>
         reply.code(201).send(await createInvite(ctx, principalOf(request), request.body, request.ip)),
+    });
+    app.get('/invites/:token', {
+      config: { access: 'public' },
+      schema: {
+        ...tags('members'),
+        description: 'What an open invite leads to: the workspace, the role and the address it is for.',
+        params: s.TokenParams,
+        response: { 200: s.InvitePreviewSchema },
+      },
+      handler: (request) => previewInvite(ctx, request.params.token),
     });
     app.post('/invites/:token/accept', {
       config: { access: 'user' },

@@ -82,6 +82,14 @@ export const CreatedInviteSchema = z.object({
 });
 export const AcceptedInviteSchema = SessionSchema;
 
+export const InvitePreviewSchema = z.object({
+  tenant: z.object({ name: z.string() }),
+  role: RoleSchema,
+  email: z.string().nullable().describe('The only address that may use it, or null for anyone'),
+  expiresAt: z.string(),
+});
+export type InvitePreview = z.infer<typeof InvitePreviewSchema>;
+
 export const MemberSchema = z.object({
   userId: z.uuid(),
   email: z.string(),

@@ -3,7 +3,15 @@ import { FidusError, hasRole, newId, notFound, type Principal, type Role } from 
 import { queryRows, type Tx } from '../../db/index.ts';
 import type { AccountsContext, AuthChange } from './context.ts';
 import { apiKeys, auditLog, invites, memberships, refreshTokens, tenants, users } from './schema.ts';
-import type { ApiKey, AuditEntry, CreatedApiKey, CreatedInvite, Member, Session } from './schemas.ts';
+import type {
+  ApiKey,
+  AuditEntry,
+  CreatedApiKey,
+  CreatedInvite,
+  InvitePreview,
+  Member,
+  Session,
+} from './schemas.ts';
 import { findOpenInvite } from './session.ts';
 import { hashSecret, inviteDays, newSecret } from './tokens.ts';
 
@@ -137,6 +145,32 @@ export async function createInvite(
     email: input.email ?? null,
     role: input.role,
     expiresAt: expiresAt.toISOString(),
+  };
+}
+
+/**
+ * What an open invite leads to, for whoever holds its token (an invite link's page, before signing in or up):
+ * the workspace's name, the role and the address it is for. 404 when it is unknown, used or expired.
+ */
+export async function previewInvite(ctx: AccountsContext, token: string): Promise<InvitePreview> {
+  const [row] = await ctx.db.system((tx) =>
+    tx
+      .select({
+        tenant: tenants.name,
+        role: invites.role,
+        email: invites.email,
+        expiresAt: invites.expiresAt,
+      })
+      .from(invites)
+      .innerJoin(tenants, eq(tenants.id, invites.tenantId))
+      .where(and(eq(invites.tokenHash, hashSecret(token)), isNull(invites.acceptedAt))),
+  );
+  if (!row || row.expiresAt.getTime() < Date.now()) throw notFound('Invite');
+  return {
+    tenant: { name: row.tenant },
+    role: row.role,
+    email: row.email,
+    expiresAt: row.expiresAt.toISOString(),
   };
 }
 
