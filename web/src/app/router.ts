@@ -1,16 +1,8 @@
 import { create } from 'zustand';
+import { parseRoute, pathOf, type Route } from './routes.ts';
 
-/** The app's two places: a new chat (`/`) and a thread (`/t/<id>`). */
-export type Route = { name: 'new' } | { name: 'thread'; threadId: string };
-
-const threadPath = /^\/t\/([0-9a-f-]{36})\/?$/i;
-
-export function parseRoute(pathname: string): Route {
-  const match = threadPath.exec(pathname);
-  return match ? { name: 'thread', threadId: match[1]!.toLowerCase() } : { name: 'new' };
-}
-
-export const pathOf = (route: Route): string => (route.name === 'thread' ? `/t/${route.threadId}` : '/');
+export type { Route, SettingsSection } from './routes.ts';
+export { settingsSections } from './routes.ts';
 
 interface RouterState {
   route: Route;

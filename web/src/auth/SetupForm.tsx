@@ -1,17 +1,30 @@
 import { useState, type FormEvent } from 'react';
 import { ApiError } from '../api/client.ts';
+import { useRouter } from '../app/router.ts';
 import { Button } from '../ui/Button.tsx';
 import { Field } from '../ui/Field.tsx';
 import { register } from './api.ts';
 import { RememberMe } from './RememberMe.tsx';
 
 /** Creates the owner account (or, with an invite token, joins a workspace). */
-export function SetupForm({ onClosed, onSignIn }: { onClosed(message: string): void; onSignIn(): void }) {
+export function SetupForm({
+  inviteToken: givenToken,
+  bootstrapInvite = false,
+  onClosed,
+  onSignIn,
+}: {
+  /** From an invite link: filled in. */
+  inviteToken?: string | undefined;
+  /** `FIDUS_SIGNUP=invite` and no account yet: the owner registers with the invite `fidus serve` printed. */
+  bootstrapInvite?: boolean;
+  onClosed(message: string): void;
+  onSignIn(): void;
+}) {
   const [name, setName] = useState('');
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
-  const [inviteToken, setInviteToken] = useState('');
-  const [withInvite, setWithInvite] = useState(false);
+  const [inviteToken, setInviteToken] = useState(givenToken ?? '');
+  const [withInvite, setWithInvite] = useState(givenToken !== undefined || bootstrapInvite);
   const [remember, setRemember] = useState(true);
   const [error, setError] = useState<ApiError | undefined>();
   const [busy, setBusy] = useState(false);
@@ -25,6 +38,9 @@ export function SetupForm({ onClosed, onSignIn }: { onClosed(message: string): v
         { name, email, password, inviteToken: withInvite ? inviteToken.trim() : undefined },
         remember,
       );
+      // Registering used the invite up: the invite link has nothing left to do.
+      if (useRouter.getState().route.name === 'invite')
+        useRouter.getState().navigate({ name: 'new' }, { replace: true });
     } catch (caught) {
       const failure = caught instanceof ApiError ? caught : new ApiError(0, 'internal', String(caught));
       if (failure.code === 'signup_closed') {
@@ -89,6 +105,7 @@ export function SetupForm({ onClosed, onSignIn }: { onClosed(message: string): v
           error={error?.issue('body.inviteToken')}
           placeholder="fidi_…"
           required
+          data-testid="setup-invite-token"
         />
       )}
       <RememberMe checked={remember} onChange={setRemember} />

@@ -1,5 +1,6 @@
 import type { Totals } from '../api/types.ts';
 import { threadTotal } from './format.ts';
+import { PageHeader } from '../ui/PageHeader.tsx';
 import { ModelPicker } from './ModelPicker.tsx';
 
 export function ChatHeader({
@@ -18,18 +19,7 @@ export function ChatHeader({
   disabled?: boolean;
 }) {
   return (
-    <header className="flex items-center gap-2 border-b border-zinc-200 px-3 py-2 dark:border-zinc-800">
-      <button
-        type="button"
-        className="rounded-md p-2 text-zinc-600 hover:bg-zinc-100 md:hidden dark:text-zinc-300 dark:hover:bg-zinc-800"
-        onClick={onOpenMenu}
-        aria-label="Open the thread list"
-      >
-        ☰
-      </button>
-      <h1 className="min-w-0 flex-1 truncate font-medium" data-testid="thread-title">
-        {title}
-      </h1>
+    <PageHeader title={<span data-testid="thread-title">{title}</span>} onOpenMenu={onOpenMenu}>
       {totals && (totals.inputTokens > 0 || totals.outputTokens > 0) && (
         <span
           className="hidden text-xs text-zinc-500 sm:inline dark:text-zinc-400"
@@ -40,6 +30,6 @@ export function ChatHeader({
         </span>
       )}
       <ModelPicker value={model} onChange={onModel} disabled={disabled ?? false} />
-    </header>
+    </PageHeader>
   );
 }

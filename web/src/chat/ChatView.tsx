@@ -9,22 +9,31 @@ import { FailureNotice } from './FailureNotice.tsx';
 import { MessageList } from './MessageList.tsx';
 
 /** A thread (or, without `threadId`, a new chat that becomes one with its first message). */
-export function ChatView({ threadId, onOpenMenu }: { threadId: string | undefined; onOpenMenu(): void }) {
+export function ChatView({
+  threadId,
+  projectId,
+  onOpenMenu,
+}: {
+  threadId: string | undefined;
+  /** Where a new chat is created (none: the user's private threads). */
+  projectId?: string | undefined;
+  onOpenMenu(): void;
+}) {
   return threadId ? (
     <ThreadChat threadId={threadId} onOpenMenu={onOpenMenu} />
   ) : (
-    <NewChat onOpenMenu={onOpenMenu} />
+    <NewChat projectId={projectId} onOpenMenu={onOpenMenu} />
   );
 }
 
-function NewChat({ onOpenMenu }: { onOpenMenu(): void }) {
+function NewChat({ projectId, onOpenMenu }: { projectId: string | undefined; onOpenMenu(): void }) {
   const navigate = useRouter((state) => state.navigate);
   const [model, setModel] = useState<string | null>(null);
   const [error, setError] = useState<ApiError | undefined>();
   async function send(content: string): Promise<boolean> {
     setError(undefined);
     try {
-      const thread = await createThread(model);
+      const thread = await createThread(model, projectId);
       navigate({ name: 'thread', threadId: thread.id });
       return await sendMessage(thread.id, content);
     } catch (caught) {
@@ -113,6 +122,7 @@ function ThreadChat({ threadId, onOpenMenu }: { threadId: string; onOpenMenu(): 
         loadError={tree.isError}
         onReload={() => void tree.refetch()}
         live={live}
+        canWrite={canWrite}
       />
       {failure && <FailureNotice failure={failure} onDismiss={() => dismissFailure(threadId)} />}
       {canWrite ? (

@@ -1,5 +1,6 @@
 import ReactMarkdown, { type Components } from 'react-markdown';
 import remarkGfm from 'remark-gfm';
+import { CodeBlock } from './CodeBlock.tsx';
 
 // Raw HTML in an answer is never rendered (`skipHtml`, and no rehype-raw), and link URLs pass react-markdown's
 // default filter (no `javascript:`): a model's output cannot run script here.
@@ -18,12 +19,15 @@ const components: Components = {
       <table {...props} />
     </div>
   ),
+  pre: CodeBlock,
 };
+
+const remarkPlugins = [remarkGfm];
 
 export default function Markdown({ text }: { text: string }) {
   return (
     <div className="markdown break-words">
-      <ReactMarkdown remarkPlugins={[remarkGfm]} components={components} skipHtml>
+      <ReactMarkdown remarkPlugins={remarkPlugins} components={components} skipHtml>
         {text}
       </ReactMarkdown>
     </div>

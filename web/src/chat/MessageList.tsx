@@ -1,8 +1,10 @@
-import { useLayoutEffect, useMemo, useRef } from 'react';
-import type { MessageTree } from '../api/types.ts';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import type { Message, MessageTree } from '../api/types.ts';
 import type { Live } from './answers.ts';
+import { stopEditing } from './editing.ts';
 import { MessageItem } from './MessageItem.tsx';
-import { activeMessages } from './tree.ts';
+import { activeMessages, branchPosition, childrenByParent } from './tree.ts';
 
 export function MessageList({
   threadId,
@@ -11,6 +13,7 @@ export function MessageList({
   loadError,
   onReload,
   live,
+  canWrite,
 }: {
   threadId: string;
   tree: MessageTree | undefined;
@@ -18,18 +21,12 @@ export function MessageList({
   loadError: boolean;
   onReload(): void;
   live: Live | undefined;
+  canWrite: boolean;
 }) {
-  const messages = useMemo(() => (tree ? activeMessages(tree) : []), [tree]);
-  const scroller = useRef<HTMLDivElement>(null);
-  // Follows the end while the reader is there; scrolling up to read stops following.
-  const atEnd = useRef(true);
-  useLayoutEffect(() => {
-    const element = scroller.current;
-    if (element && atEnd.current) element.scrollTop = element.scrollHeight;
-  }, [messages]);
-
-  if (loading) return <p className="flex-1 p-6 text-sm text-zinc-500">Loading…</p>;
-  if (loadError) {
+  // An editor left open belongs to this thread's page.
+  useEffect(() => stopEditing, []);
+  if (loading) return <p className="flex-1 p-6 text-sm text-zinc-600 dark:text-zinc-400">Loading…</p>;
+  if (loadError || !tree) {
     return (
       <div className="flex-1 p-6 text-sm text-red-700 dark:text-red-400" role="alert">
         The messages could not be loaded.{' '}
@@ -39,29 +36,136 @@ export function MessageList({
       </div>
     );
   }
+  return <Rows threadId={threadId} tree={tree} live={live} canWrite={canWrite} />;
+}
+
+// A first guess at a row's height before it is measured; rows are measured as they render.
+const estimatedRowPx = 160;
+// Closer than this to the end counts as being at the end (a rounding or a last line is not "scrolled up").
+const endSlackPx = 48;
+
+/**
+ * The active branch as a virtualised list: only the rows in and near the view are in the page, each measured as
+ * it renders (answers differ in height and grow while they stream), so a thread of thousands of messages stays
+ * as light as a short one. The view follows the end while the reader is there; scrolling up stops that and
+ * offers "Jump to latest".
+ */
+function Rows({
+  threadId,
+  tree,
+  live,
+  canWrite,
+}: {
+  threadId: string;
+  tree: MessageTree;
+  live: Live | undefined;
+  canWrite: boolean;
+}) {
+  const messages = useMemo(() => activeMessages(tree), [tree]);
+  const children = useMemo(() => childrenByParent(tree.messages), [tree.messages]);
+  const scroller = useRef<HTMLDivElement>(null);
+  const following = useRef(true);
+  const [atEnd, setAtEnd] = useState(true);
+
+  // The app does not use the React Compiler; the virtualizer re-renders this component itself as it scrolls.
+  // eslint-disable-next-line react-hooks/incompatible-library
+  const virtualizer = useVirtualizer({
+    count: messages.length,
+    getScrollElement: () => scroller.current,
+    estimateSize: () => estimatedRowPx,
+    // Measured sizes are kept by message, so switching branches reuses what is known of the shared part.
+    getItemKey: (index) => messages[index]?.id ?? index,
+    overscan: 4,
+    paddingStart: 24,
+    paddingEnd: 24,
+    // A thread opens at its end: render the last rows first, not the first ones, and a screenful of them before
+    // the list has measured itself.
+    initialOffset: () => messages.length * estimatedRowPx,
+    initialRect: { width: 0, height: window.innerHeight },
+  });
+  const totalSize = virtualizer.getTotalSize();
+
+  // Whatever changes the height (a new message, text streaming in, a row measured), stay at the end if there.
+  useLayoutEffect(() => {
+    const element = scroller.current;
+    if (element && following.current) element.scrollTop = element.scrollHeight;
+  }, [messages, totalSize]);
+
+  // A new answer (sent, regenerated, an edit) is followed even from higher up.
+  const answering = live !== undefined;
+  useEffect(() => {
+    if (!answering) return;
+    following.current = true;
+    setAtEnd(true);
+    const element = scroller.current;
+    if (element) element.scrollTop = element.scrollHeight;
+  }, [answering]);
+
+  function jumpToLatest() {
+    following.current = true;
+    setAtEnd(true);
+    // Rows not measured yet make the end an estimate: the effect above follows it as they are.
+    const element = scroller.current;
+    if (element) element.scrollTop = element.scrollHeight;
+  }
+
+  const items = virtualizer.getVirtualItems();
   return (
-    <div
-      ref={scroller}
-      className="flex-1 overflow-y-auto"
-      onScroll={(event) => {
-        const element = event.currentTarget;
-        atEnd.current = element.scrollHeight - element.scrollTop - element.clientHeight < 48;
-      }}
-    >
-      <ol
-        className="mx-auto flex max-w-3xl flex-col gap-6 px-4 py-6"
-        aria-label="Messages"
+    <div className="relative min-h-0 flex-1">
+      <div
+        ref={scroller}
+        className="h-full overflow-y-auto"
         data-testid="messages"
+        onScroll={(event) => {
+          const element = event.currentTarget;
+          const end = element.scrollHeight - element.scrollTop - element.clientHeight < endSlackPx;
+          following.current = end;
+          if (end !== atEnd) setAtEnd(end);
+        }}
       >
-        {messages.map((message) => (
-          <MessageItem
-            key={message.id}
-            threadId={threadId}
-            message={message}
-            following={live?.answerId === message.id ? live.phase : undefined}
-          />
-        ))}
-      </ol>
+        <ol
+          className="relative mx-auto w-full max-w-3xl"
+          style={{ height: totalSize }}
+          aria-label="Messages"
+          data-testid="message-list"
+        >
+          {items.map((item) => {
+            const message = messages[item.index] as Message;
+            const branch = branchPosition(children, message);
+            return (
+              <li
+                key={item.key}
+                data-index={item.index}
+                ref={virtualizer.measureElement}
+                className="absolute top-0 left-0 w-full px-4 pb-6"
+                style={{ transform: `translateY(${item.start}px)` }}
+              >
+                <MessageItem
+                  threadId={threadId}
+                  message={message}
+                  following={live?.answerId === message.id ? live.phase : undefined}
+                  branchIndex={branch.index}
+                  branchCount={branch.count}
+                  previousId={branch.previousId}
+                  nextId={branch.nextId}
+                  canWrite={canWrite}
+                  busy={live !== undefined}
+                />
+              </li>
+            );
+          })}
+        </ol>
+      </div>
+      {!atEnd && messages.length > 0 && (
+        <button
+          type="button"
+          onClick={jumpToLatest}
+          data-testid="jump-to-latest"
+          className="absolute bottom-3 left-1/2 -translate-x-1/2 rounded-full border border-zinc-300 bg-white px-3 py-1.5 text-sm text-zinc-800 shadow-md hover:bg-zinc-100 focus-visible:outline-2 focus-visible:outline-teal-600 dark:border-zinc-600 dark:bg-zinc-800 dark:text-zinc-100 dark:hover:bg-zinc-700"
+        >
+          ↓ Jump to latest
+        </button>
+      )}
     </div>
   );
 }

@@ -5,7 +5,7 @@ import { SessionExpired } from '../api/session.ts';
 import type { Message, MessageTree, Thread } from '../api/types.ts';
 import { messagesKey, threadKey, threadsKey } from './keys.ts';
 import { followAnswer, type ChatEvent } from './stream.ts';
-import { applyDelta, codePoints, updateMessage, withMessage } from './tree.ts';
+import { applyDelta, codePoints, showBranch, updateMessage, withMessage } from './tree.ts';
 
 /** An answer being followed in a thread. */
 export interface Live {
@@ -252,6 +252,44 @@ export async function stop(threadId: string): Promise<void> {
         threadId,
         failureOf(error, () => void stop(threadId)),
       );
+  }
+}
+
+const switches = new Map<string, number>();
+
+/**
+ * Shows the branch through `messageId` (a sibling chosen in `‹ 2/3 ›`): at once in the cache, then as the server
+ * answers. The server follows the newest children from `messageId` itself, so the branch shown is right even when
+ * this tab has not seen a message another added under it. Not while an answer streams (it belongs to the branch
+ * shown).
+ */
+export async function switchBranch(threadId: string, messageId: string): Promise<void> {
+  if (useAnswers.getState().live[threadId]) return;
+  const before = queryClient.getQueryData<MessageTree>(messagesKey(threadId));
+  if (!before) return;
+  editTree(threadId, (tree) => showBranch(tree, messageId));
+  setFailure(threadId, undefined);
+  // Clicked quickly in a row, only the last switch's answer is shown.
+  const turn = (switches.get(threadId) ?? 0) + 1;
+  switches.set(threadId, turn);
+  try {
+    const branch = await api.json<{ activeLeafId: string; activePath: string[] }>(
+      `/api/v1/threads/${threadId}/active-branch`,
+      { method: 'PUT', body: { messageId } },
+    );
+    if (switches.get(threadId) !== turn) return;
+    editTree(threadId, (tree) => ({ ...tree, ...branch }));
+    // A leaf this tab did not know: read the tree again.
+    if (!before.messages.some((m) => m.id === branch.activeLeafId))
+      void queryClient.invalidateQueries({ queryKey: messagesKey(threadId) });
+  } catch (error) {
+    if (switches.get(threadId) !== turn) return;
+    editTree(threadId, (tree) => ({
+      ...tree,
+      activeLeafId: before.activeLeafId,
+      activePath: before.activePath,
+    }));
+    showFailure(threadId, error, () => void switchBranch(threadId, messageId));
   }
 }
 

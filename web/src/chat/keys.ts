@@ -4,3 +4,4 @@ export const threadKey = (id: string) => ['thread', id] as const;
 export const messagesKey = (id: string) => ['messages', id] as const;
 export const modelsKey = ['models'] as const;
 export const meKey = ['me'] as const;
+export const templatesKey = ['templates'] as const;

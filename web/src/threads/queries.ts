@@ -2,18 +2,9 @@ import { useQuery } from '@tanstack/react-query';
 import { api, queryClient } from '../api/instance.ts';
 import type { Me, MessageTree, Model, Thread } from '../api/types.ts';
 import { meKey, messagesKey, modelsKey, threadKey, threadsKey } from '../chat/keys.ts';
+import { applyThreadChange, sortThreads } from './order.ts';
 
-/** Pinned first, then by last activity (the API's order, kept after local changes). */
-export function sortThreads(threads: Thread[]): Thread[] {
-  return threads
-    .slice()
-    .sort(
-      (a, b) =>
-        Number(b.pinned) - Number(a.pinned) ||
-        b.lastActivityAt.localeCompare(a.lastActivityAt) ||
-        b.id.localeCompare(a.id),
-    );
-}
+export { sortThreads };
 
 export const useThreads = () =>
   useQuery({
@@ -53,10 +44,16 @@ export const useModels = () =>
 export const useMe = () =>
   useQuery({ queryKey: meKey, queryFn: ({ signal }) => api.json<Me>('/api/v1/me', { signal }) });
 
-export async function createThread(model: string | null): Promise<Thread> {
+/** The thread lists of the projects (`['threads', 'project', id]`): fetched again when next shown. */
+const staleProjectLists = () =>
+  queryClient.invalidateQueries({
+    predicate: (query) => query.queryKey[0] === 'threads' && query.queryKey.length > 1,
+  });
+
+export async function createThread(model: string | null, projectId?: string): Promise<Thread> {
   const thread = await api.json<Thread>('/api/v1/threads', {
     method: 'POST',
-    body: model ? { model } : {},
+    body: { ...(model ? { model } : {}), ...(projectId ? { projectId } : {}) },
   });
   queryClient.setQueryData(threadKey(thread.id), thread);
   queryClient.setQueryData<MessageTree>(messagesKey(thread.id), {
@@ -66,14 +63,30 @@ export async function createThread(model: string | null): Promise<Thread> {
     messages: [],
   });
   queryClient.setQueryData<Thread[]>(threadsKey, (threads) => sortThreads([thread, ...(threads ?? [])]));
+  if (projectId) void staleProjectLists();
   return thread;
 }
 
-export async function updateThread(id: string, change: Partial<Pick<Thread, 'title' | 'model' | 'pinned'>>) {
+export async function updateThread(
+  id: string,
+  change: Partial<Pick<Thread, 'title' | 'model' | 'pinned' | 'archived'>>,
+) {
   const thread = await api.json<Thread>(`/api/v1/threads/${id}`, { method: 'PATCH', body: change });
   queryClient.setQueryData(threadKey(id), thread);
   queryClient.setQueryData<Thread[]>(threadsKey, (threads) =>
-    threads ? sortThreads(threads.map((t) => (t.id === id ? thread : t))) : threads,
+    threads ? applyThreadChange(threads, id, thread) : threads,
   );
+  void staleProjectLists();
   return thread;
+}
+
+/** Deletes a thread with its messages (and stops its answers, on the server). */
+export async function deleteThread(id: string): Promise<void> {
+  await api.json(`/api/v1/threads/${id}`, { method: 'DELETE' });
+  queryClient.setQueryData<Thread[]>(threadsKey, (threads) =>
+    threads ? applyThreadChange(threads, id, null) : threads,
+  );
+  queryClient.removeQueries({ queryKey: threadKey(id) });
+  queryClient.removeQueries({ queryKey: messagesKey(id) });
+  void staleProjectLists();
 }
