@@ -22,6 +22,7 @@ const targetDomNodes = 3_000;
 interface Element {
   textContent: string | null;
   getBoundingClientRect(): { top: number; bottom: number };
+  querySelector(selector: string): Element | null;
 }
 interface ScrollElement {
   scrollTop: number;
@@ -95,24 +96,57 @@ async function api<T>(url: string, path: string, token: string | undefined, body
   return (await response.json()) as T;
 }
 
-/** Loads `/t/<id>` afresh; answers the page's clock when the thread's last message was on the screen. */
-async function firstScreen(page: Page, url: string, threadId: string, lastText: string): Promise<number> {
+interface LastMessage {
+  /** Text of the thread's last message, to recognise it. */
+  text: string;
+  /** An element its Markdown renders (`pre`, `table`, …): present once the Markdown is on the screen. */
+  rendered: string;
+}
+
+/** The last message of a thread of `count` messages (see `threadExport`). */
+function lastMessageOf(count: number): LastMessage {
+  const index = count - 1;
+  if (index % 2 === 0) return { text: `Question ${index}:`, rendered: 'p' };
+  const kind = index % 4;
+  if (kind === 1) return { text: `Step ${index}`, rendered: 'pre' };
+  if (kind === 2) return { text: `Done with ${index}.`, rendered: 'ul' };
+  if (kind === 3) return { text: `${index * 2}`, rendered: 'table' };
+  return { text: `Short answer number ${index}.`, rendered: 'p' };
+}
+
+interface Screen {
+  /** The last message's text is inside the viewport (rows show plain text until the Markdown chunk is there). */
+  text: number;
+  /** …and rendered as Markdown. */
+  rendered: number;
+}
+
+/**
+ * Loads `/t/<id>` afresh; answers the page's clocks (ms from the navigation's start) when the thread's last
+ * message was first on the screen, and when it was there rendered.
+ */
+async function firstScreen(page: Page, url: string, threadId: string, last: LastMessage): Promise<Screen> {
   await page.goto(`${url}/t/${threadId}`, { waitUntil: 'commit' });
   const handle = await page.waitForFunction(
-    (text) => {
+    ({ text, rendered }) => {
       const { document, innerHeight, performance } = globalThis as unknown as BrowserGlobals;
+      const state = globalThis as unknown as { benchTextSeenAt?: number };
       const items = document.querySelectorAll(
         '[data-testid="message-user"], [data-testid="message-assistant"]',
       );
-      const last = items[items.length - 1];
-      if (!last?.textContent?.includes(text)) return false;
-      const box = last.getBoundingClientRect();
-      return box.bottom > 0 && box.top < innerHeight ? performance.now() : false;
+      const element = items[items.length - 1];
+      if (!element?.textContent?.includes(text)) return false;
+      const box = element.getBoundingClientRect();
+      if (box.bottom <= 0 || box.top >= innerHeight) return false;
+      state.benchTextSeenAt ??= performance.now();
+      return element.querySelector(rendered)
+        ? { text: state.benchTextSeenAt, rendered: performance.now() }
+        : false;
     },
-    lastText,
+    last,
     { polling: 'raf', timeout: 30_000 },
   );
-  return (await handle.jsonValue()) as number;
+  return (await handle.jsonValue()) as Screen;
 }
 
 const domNodes = (page: Page) =>
@@ -122,6 +156,7 @@ const domNodes = (page: Page) =>
 async function scrollThrough(page: Page): Promise<{ counts: number[]; steps: number; reachedTop: boolean }> {
   const counts: number[] = [await domNodes(page)];
   let steps = 0;
+  let reachedTop = false;
   for (const direction of [-1, 1]) {
     for (let moved = true; moved && steps < 5_000; steps++) {
       moved = await page.evaluate(async (sign) => {
@@ -136,13 +171,17 @@ async function scrollThrough(page: Page): Promise<{ counts: number[]; steps: num
       }, direction);
       counts.push(await domNodes(page));
     }
+    // A list that never renders its first rows would pass the count: the top must show the first question.
+    if (direction < 0) {
+      reachedTop =
+        (await page.evaluate(() =>
+          (globalThis as unknown as BrowserGlobals).document
+            .querySelector('[data-testid="message-user"]')
+            ?.textContent?.includes('Question 0:'),
+        )) ?? false;
+    }
   }
-  const reachedTop = await page.evaluate(() =>
-    (globalThis as unknown as BrowserGlobals).document
-      .querySelector('[data-testid="message-user"]')
-      ?.textContent?.includes('Question 0:'),
-  );
-  return { counts, steps, reachedTop: reachedTop ?? false };
+  return { counts, steps, reachedTop };
 }
 
 async function main(): Promise<void> {
@@ -165,8 +204,8 @@ async function main(): Promise<void> {
       },
     );
     const [long, short] = imported.threads;
-    const lastTextOf = (count: number) =>
-      count % 2 === 1 ? `Question ${count - 1}:` : answerLastText(count - 1);
+    const lastLong = lastMessageOf(messageCount);
+    const lastShort = lastMessageOf(baselineMessages);
 
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();
@@ -183,42 +222,53 @@ async function main(): Promise<void> {
     await page.getByTestId('sign-in-submit').click();
     await page.getByTestId('composer').waitFor();
 
-    const timings: Record<'long' | 'short', number[]> = { long: [], short: [] };
+    const timings: Record<'long' | 'short', Screen[]> = { long: [], short: [] };
     // One unmeasured load of each: the browser's caches and the server's JIT warm up.
-    await firstScreen(page, app.url, long!.id, lastTextOf(messageCount));
-    await firstScreen(page, app.url, short!.id, lastTextOf(baselineMessages));
+    await firstScreen(page, app.url, long!.id, lastLong);
+    await firstScreen(page, app.url, short!.id, lastShort);
     for (let round = 0; round < loads; round++) {
-      timings.long.push(await firstScreen(page, app.url, long!.id, lastTextOf(messageCount)));
-      timings.short.push(await firstScreen(page, app.url, short!.id, lastTextOf(baselineMessages)));
+      timings.long.push(await firstScreen(page, app.url, long!.id, lastLong));
+      timings.short.push(await firstScreen(page, app.url, short!.id, lastShort));
     }
     const shortNodes = await domNodes(page);
-    await firstScreen(page, app.url, long!.id, lastTextOf(messageCount));
+    await firstScreen(page, app.url, long!.id, lastLong);
     const heapMb = await page.evaluate(
-      () =>
-        ((performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? 0) /
-        2 ** 20,
+      () => ((globalThis as unknown as BrowserGlobals).performance.memory?.usedJSHeapSize ?? 0) / 2 ** 20,
     );
     const scroll = await scrollThrough(page);
 
-    const row = (label: string, values: number[]) =>
-      `${label.padEnd(28)}${median(values).toFixed(0).padStart(8)} ms${percentile(values, 100).toFixed(0).padStart(8)} ms`;
-    console.log(`\n${''.padEnd(28)}${'median'.padStart(11)}${'max'.padStart(11)}`);
-    console.log(row(`first screen, ${baselineMessages} messages`, timings.short));
-    console.log(row(`first screen, ${messageCount} messages`, timings.long));
-    const ratio = median(timings.long) / median(timings.short);
-    console.log(`\n${messageCount} vs ${baselineMessages} messages: ${ratio.toFixed(2)}× the time`);
+    const ms = (value: number) => `${value.toFixed(0)} ms`.padStart(9);
+    const row = (label: string, screens: Screen[], pick: (screen: Screen) => number) => {
+      const values = screens.map(pick);
+      return `${label.padEnd(44)}${ms(median(values))}${ms(percentile(values, 100))}`;
+    };
+    console.log(
+      `\n${'first screen (from navigation start)'.padEnd(44)}${'median'.padStart(9)}${'max'.padStart(9)}`,
+    );
+    for (const [name, count] of [
+      ['short', baselineMessages],
+      ['long', messageCount],
+    ] as const) {
+      console.log(row(`${count} messages: last message on screen`, timings[name], (t) => t.text));
+      console.log(row(`${count} messages: …and rendered as Markdown`, timings[name], (t) => t.rendered));
+    }
+    const renderedLong = median(timings.long.map((t) => t.rendered));
+    const ratio = renderedLong / median(timings.short.map((t) => t.rendered));
+    console.log(`\n${messageCount} vs ${baselineMessages} messages, rendered: ${ratio.toFixed(2)}× the time`);
     const maxNodes = Math.max(...scroll.counts);
     console.log(
       `DOM elements: ${shortNodes} with the short thread; the long one ${scroll.counts[0]} on open, ` +
-        `max ${maxNodes} over ${scroll.steps} scroll steps (to the top: ${scroll.reachedTop ? 'reached' : 'NOT reached'})`,
+        `max ${maxNodes} over ${scroll.steps} scroll steps (the first question at the top: ` +
+        `${scroll.reachedTop ? 'reached' : 'NOT reached'})`,
     );
     if (heapMb > 0) console.log(`JS heap after opening the long thread: ${heapMb.toFixed(1)} MB`);
 
-    const firstOk = median(timings.long) <= targetFirstScreenMs;
+    const firstOk = renderedLong <= targetFirstScreenMs;
     const nodesOk = maxNodes < targetDomNodes && scroll.reachedTop;
     console.log('\ntargets');
     console.log(
-      `  first screen of ${messageCount} messages ≤ ${targetFirstScreenMs} ms: ${median(timings.long).toFixed(0)} ms ${firstOk ? 'PASS' : 'FAIL'}`,
+      `  first screen of ${messageCount} messages (rendered) ≤ ${targetFirstScreenMs} ms: ` +
+        `${renderedLong.toFixed(0)} ms ${firstOk ? 'PASS' : 'FAIL'}`,
     );
     console.log(
       `  < ${targetDomNodes} DOM nodes while scrolling: max ${maxNodes} ${nodesOk ? 'PASS' : 'FAIL'}`,
@@ -227,15 +277,6 @@ async function main(): Promise<void> {
     await browser.close();
     await app.close();
   }
-}
-
-/** The start of answer `index`'s text, to recognise it on the screen. */
-function answerLastText(index: number): string {
-  const kind = index % 4;
-  if (kind === 0) return `Short answer number ${index}.`;
-  if (kind === 1) return `Step ${index}`;
-  if (kind === 2) return `Done with ${index}.`;
-  return `${index * 2}`;
 }
 
 runMain('bench:web', main);

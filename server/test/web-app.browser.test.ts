@@ -71,4 +71,83 @@ describe('the web app, end to end', () => {
     expect(stoppedText).not.toContain('twelve');
     await screenshot(page, folder, '05-stopped');
   });
+
+  it('edits a question into a second branch and switches between the branches', async () => {
+    app.fake.script({ kind: 'ok', reply: { text: 'Counted quickly: 1, 2, 3.' } });
+    const question = page.getByTestId('message-user').last();
+    await question.hover();
+    await question.getByTestId('edit-message').click();
+    await page.getByTestId('edit-input').fill('Count quickly');
+    await screenshot(page, folder, '06-editing');
+    await page.getByTestId('edit-save').click();
+    await expect.poll(() => lastAnswer().textContent()).toContain('Counted quickly');
+    const position = page.getByTestId('message-user').last().getByTestId('branch-position');
+    await expect.poll(() => position.textContent()).toBe('2/2');
+    await screenshot(page, folder, '07-edited');
+    await page.getByTestId('message-user').last().getByTestId('branch-prev').click();
+    await expect.poll(() => page.getByTestId('message-user').last().textContent()).toContain('Count slowly');
+    await expect.poll(() => position.textContent()).toBe('1/2');
+    expect(await lastAnswer().textContent()).not.toContain('Counted quickly');
+    await page.getByTestId('message-user').last().getByTestId('branch-next').click();
+    await expect.poll(() => page.getByTestId('message-user').last().textContent()).toContain('Count quickly');
+    await expect.poll(() => lastAnswer().textContent()).toContain('Counted quickly');
+  });
+
+  it('regenerates an answer beside the first one', async () => {
+    app.fake.script({ kind: 'ok', reply: { text: 'A second, regenerated answer.' } });
+    const answer = lastAnswer();
+    await answer.hover();
+    await answer.getByTestId('regenerate').click();
+    await expect.poll(() => lastAnswer().textContent()).toContain('regenerated answer');
+    await expect.poll(() => lastAnswer().getByTestId('branch-position').textContent()).toBe('2/2');
+    await screenshot(page, folder, '08-regenerated');
+    // Both versions are on the server: a reload shows the chosen one.
+    await page.reload();
+    await expect.poll(() => lastAnswer().textContent()).toContain('regenerated answer');
+  });
+
+  it('finds the thread with Ctrl+K', async () => {
+    await page.getByTestId('new-chat').click();
+    await page.getByTestId('composer').waitFor();
+    await page.keyboard.press('Control+k');
+    await page.getByTestId('search-input').fill('answer function');
+    const hit = page.getByTestId('search-result').first();
+    await hit.waitFor();
+    await screenshot(page, folder, '09-search');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.url()).toMatch(/\/t\/[0-9a-f-]{36}$/);
+    await expect
+      .poll(() => page.getByTestId('message-user').first().textContent())
+      .toContain('Explain the answer');
+  });
+
+  it('creates an API key in the settings, shown once', async () => {
+    await page.getByTestId('nav-settings').click();
+    await page.getByTestId('settings-keys').waitFor();
+    await page.getByTestId('apikey-name').fill('laptop');
+    await page.getByTestId('apikey-create').click();
+    const secret = (await page.getByTestId('apikey-secret').textContent())?.trim() ?? '';
+    expect(secret).toMatch(/^fid[a-z]*_/);
+    await screenshot(page, folder, '10-api-key');
+    // The key works against the API, and the list shows it without its secret.
+    const me = await fetch(`${app.url}/api/v1/me`, { headers: { authorization: `Bearer ${secret}` } });
+    expect(me.status).toBe(200);
+    await page.getByTestId('apikey-secret-done').click();
+    await expect.poll(() => page.getByTestId('apikey-list').textContent()).toContain('laptop');
+    expect(await page.getByTestId('apikey-list').textContent()).not.toContain(secret);
+  });
+
+  it('shows the spend on the usage page', async () => {
+    await page.getByTestId('nav-usage').click();
+    const total = page.getByTestId('usage-total-cost');
+    await total.waitFor();
+    await expect
+      .poll(async () => Number((await total.textContent())?.replace(/[^0-9.]/g, '')))
+      .toBeGreaterThan(0);
+    await page.getByTestId('usage-chart-cost').waitFor();
+    await expect
+      .poll(() => page.getByTestId('usage-top-threads').textContent())
+      .toContain('A test conversation');
+    await screenshot(page, folder, '11-usage');
+  });
 });
