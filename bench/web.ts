@@ -9,7 +9,7 @@
 // needs `npm run build` and Chromium (`apt-get install -y chromium`). Exits 0 whether or not the targets are met.
 import type { Page } from 'playwright-core';
 import { launchBrowser } from '../server/test/support/browser.ts';
-import { startWebApp } from '../server/test/support/web-app.ts';
+import { signIn, startWebApp } from '../server/test/support/web-app.ts';
 import { codeVersion, median, percentile, positiveInt, printHeader, runMain } from './lib.ts';
 
 const messageCount = positiveInt('BENCH_WEB_MESSAGES', process.env.BENCH_WEB_MESSAGES, 1_000, 50_000);
@@ -210,17 +210,7 @@ async function main(): Promise<void> {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();
     await page.goto(app.url);
-    await page.getByLabel('Email').waitFor();
-    if (await page.getByRole('heading', { name: 'Set up Fidus' }).isVisible()) {
-      await page
-        .getByRole('button', { name: /sign in/i })
-        .first()
-        .click();
-    }
-    await page.getByLabel('Email').fill(owner.email);
-    await page.getByLabel('Password').fill(owner.password);
-    await page.getByTestId('sign-in-submit').click();
-    await page.getByTestId('composer').waitFor();
+    await signIn(page, owner);
 
     const timings: Record<'long' | 'short', Screen[]> = { long: [], short: [] };
     // One unmeasured load of each: the browser's caches and the server's JIT warm up.

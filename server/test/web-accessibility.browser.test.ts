@@ -3,7 +3,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, screenshot, seriousViolations } from './support/browser.ts';
-import { startWebApp, type WebApp } from './support/web-app.ts';
+import { signIn, startWebApp, type WebApp } from './support/web-app.ts';
 
 const owner = { name: 'Ada Admin', email: 'ada@example.com', password: 'a long enough password' };
 
@@ -57,17 +57,7 @@ async function openPage(theme: 'light' | 'dark', signedIn: boolean): Promise<Pag
   }, theme);
   if (signedIn) {
     await page.reload();
-    await page.getByLabel('Email').waitFor();
-    if (await page.getByRole('heading', { name: 'Set up Fidus' }).isVisible()) {
-      await page
-        .getByRole('button', { name: /sign in/i })
-        .first()
-        .click();
-    }
-    await page.getByLabel('Email').fill(owner.email);
-    await page.getByLabel('Password').fill(owner.password);
-    await page.getByTestId('sign-in-submit').click();
-    await page.getByTestId('composer').waitFor();
+    await signIn(page, owner);
   }
   return page;
 }

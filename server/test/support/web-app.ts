@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { Page } from 'playwright-core';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai-upstream.ts';
 import { fidusEnv, serveFidus, type ServedFidus } from './serve.ts';
 
@@ -87,4 +88,15 @@ export async function startWebApp(options: { env?: NodeJS.ProcessEnv } = {}): Pr
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Signs in through the app's form, from whatever page of the app `page` shows while signed out (an instance with
+ * an owner opens on sign-in), and waits for the chat's composer.
+ */
+export async function signIn(page: Page, account: { email: string; password: string }): Promise<void> {
+  await page.getByLabel('Email').fill(account.email);
+  await page.getByLabel('Password').fill(account.password);
+  await page.getByTestId('sign-in-submit').click();
+  await page.getByTestId('composer').waitFor();
 }
