@@ -18,3 +18,12 @@ export type { PseudonymMap, Pseudonymised, RestoreOptions, Restorer } from './ps
 export { evaluate, excludedLabels, f2, labelMap, parseCorpus, presidioReference } from './evaluate.ts';
 export type { Counts, Evaluation, GoldSpan, Sample, Scores } from './evaluate.ts';
 export { ibanValid, luhnValid } from './checksums.ts';
+export {
+  defaultPolicy,
+  effectiveAction,
+  loosenings,
+  privacyActions,
+  providerClasses,
+  providerClassOf,
+} from './policy.ts';
+export type { ClassActions, PrivacyAction, PrivacyPolicy, ProviderClass } from './policy.ts';
