@@ -16,6 +16,7 @@ export const errorStatus = {
   last_owner: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  pii_blocked: 422,
   rate_limited: 429,
   budget_exceeded: 429,
   internal: 500,

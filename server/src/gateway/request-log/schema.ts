@@ -1,5 +1,16 @@
 import { sql } from 'drizzle-orm';
-import { boolean, check, index, integer, numeric, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import {
+  boolean,
+  check,
+  index,
+  integer,
+  jsonb,
+  numeric,
+  pgTable,
+  text,
+  timestamp,
+  uuid,
+} from 'drizzle-orm/pg-core';
 
 /**
  * Only the key of `tenants`, so the foreign key below can name it: the real table belongs to domains/accounts
@@ -49,6 +60,8 @@ export const llmRequests = pgTable(
     /** Time to first token (streams); null when no token arrived or the answer was not streamed. */
     ttftMs: integer('ttft_ms'),
     latencyMs: integer('latency_ms').notNull(),
+    /** What the privacy proxy protected in the text sent, by type: counts only, never values (docs/privacy.md). */
+    protected: jsonb('protected').$type<Record<string, number>>(),
     /** When the request started. */
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
