@@ -2,7 +2,7 @@
 //
 // For a file under server/src/<module>/, every relative import that resolves into ANOTHER module must
 //   1. target that module's public surface, `<module>/index.ts`, and
-//   2. point down the layers: core(0) ← db(1) ← privacy, gateway, jobs(2) ← agents(3) ← domains/*(4) ← http(5) ← cli(6).
+//   2. point down the layers: core(0) ← db, privacy(1) ← gateway, jobs(2) ← agents(3) ← domains/*(4) ← http(5) ← cli(6).
 //      A module may import only modules of a strictly lower layer; domains may also import other domains.
 // Test files (*.test.ts and anything under server/test/) are exempt: they may reach into internals.
 import path from 'node:path';
@@ -11,7 +11,7 @@ import path from 'node:path';
 export const DEFAULT_LAYERS = {
   core: 0,
   db: 1,
-  privacy: 2,
+  privacy: 1,
   gateway: 2,
   jobs: 2,
   agents: 3,
@@ -66,7 +66,7 @@ export default {
         "'{{source}}' reaches into module '{{target}}'; import its public surface '{{suggestion}}' instead.",
       wrongLayer:
         "Module '{{from}}' (layer {{fromLayer}}) may not import '{{target}}' (layer {{targetLayer}}): " +
-        'imports must point to a lower layer (core ← db ← privacy/gateway/jobs ← agents ← domains ← http/cli).',
+        'imports must point to a lower layer (core ← db/privacy ← gateway/jobs ← agents ← domains ← http/cli).',
       unknownModule:
         "'{{source}}' resolves into '{{target}}', which is not in the module map; " +
         'add it to the layers of fidus/module-boundaries in eslint.config.js.',

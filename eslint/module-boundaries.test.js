@@ -91,7 +91,7 @@ ruleTester.run('fidus/module-boundaries', rule, {
     {
       // same layer, not domains
       filename: src('gateway/router.ts'),
-      code: "import { redact } from '../privacy/index.ts';",
+      code: "import { enqueue } from '../jobs/index.ts';",
       errors: [{ messageId: 'wrongLayer' }],
     },
     {

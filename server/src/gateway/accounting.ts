@@ -55,6 +55,7 @@ export function toLogEntry(call: CompletedCall, prices: PriceBook): LlmRequestEn
     fallbacks: call.fallbacks,
     ttftMs: call.ttftMs === null ? null : Math.round(call.ttftMs),
     latencyMs: Math.round(call.latencyMs),
+    protected: call.protected ?? null,
     createdAt: new Date(Date.now() - call.latencyMs),
   };
 }

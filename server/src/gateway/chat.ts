@@ -4,6 +4,14 @@ import { answerFromCache, type CacheChoice, type ResponseCache, type StreamCaptu
 import type { Catalog, Target } from './catalog.ts';
 import type { CircuitBreaker } from './circuit.ts';
 import type { Limiter, Reservation } from './limits/index.ts';
+import {
+  RequestPrivacy,
+  restoreCompletion,
+  restoreStream,
+  type FindingsObserver,
+  type PreparedRequest,
+  type PrivacyContext,
+} from './privacy.ts';
 import type { ChatCompletionRequest } from './schemas.ts';
 import { isDoneEvent, SseSplitter, usageOfEvent, type OpenAiUsage } from './sse.ts';
 import { describeThrown, parseRetryAfter, type AttemptFailure, type Upstreams } from './upstream.ts';
@@ -19,6 +27,11 @@ export interface CallContext {
   cache?: CacheChoice | undefined;
   /** Hears the call's accounting once it finished (after the last byte of a stream), as the request log has it. */
   onSettled?: ((settled: SettledCall) => void) | undefined;
+  /**
+   * The caller's privacy policy and placeholder mapping (a chat thread's). Without it the default policy applies
+   * with a mapping of this request's own: cloud targets get placeholders, local ones the text as it is.
+   */
+  privacy?: PrivacyContext | undefined;
 }
 
 /** What an in-process caller learns of its finished call: who answered, tokens, cost (null: price unknown). */
@@ -52,6 +65,8 @@ export interface CompletedCall {
   reservation: Reservation | undefined;
   /** Set when the response cache applied: a hit was answered from it, at no upstream cost. */
   cache?: 'hit' | 'miss' | undefined;
+  /** What the privacy proxy replaced in the text the last attempt sent, by type; null when nothing. */
+  protected?: Record<string, number> | null;
 }
 
 export type ChatOutcome =
@@ -72,6 +87,8 @@ export interface ChatDeps {
   limiter: Limiter | undefined;
   completed: (call: CompletedCall) => void;
   cache?: ResponseCache | undefined;
+  /** Hears each finding sent to a provider class, with its action (the privacy metrics). */
+  privacyFindings?: FindingsObserver | undefined;
 }
 
 /** Upstream answers that are the request's own fault: every target would say the same, so pass them on. */
@@ -173,8 +190,19 @@ export async function chatCompletion(
   let lastTarget: Target | null = null;
   let reservation: Reservation | undefined;
   let cacheState: 'hit' | 'miss' | undefined = undefined; // set once the cache was asked, read by finish()
+  const privacy = new RequestPrivacy(request, context.privacy, deps.privacyFindings);
+  let sent: PreparedRequest | undefined; // the request as the last attempt (or the cache hit's target) had it
+  const blockedTypes = new Set<string>();
 
-  const finish = (partial: Partial<CompletedCall> & Pick<CompletedCall, 'status' | 'httpStatus'>) =>
+  const finish = (partial: Partial<CompletedCall> & Pick<CompletedCall, 'status' | 'httpStatus'>) => {
+    const counts = sent && Object.keys(sent.counts).length > 0 ? sent.counts : null;
+    if (sent) {
+      try {
+        context.privacy?.onProtected?.(sent.counts);
+      } catch {
+        // The caller's listener must not break accounting.
+      }
+    }
     deps.completed({
       context,
       alias,
@@ -190,8 +218,18 @@ export async function chatCompletion(
       upstreamMs,
       reservation,
       cache: cacheState,
+      protected: counts,
       ...partial,
     });
+  };
+  /** The answer with the original values back, when placeholders went out with the request. */
+  const restored = (outcome: ChatOutcome): ChatOutcome => {
+    if (!sent?.restores) return outcome;
+    if (outcome.kind === 'stream')
+      return { ...outcome, events: restoreStream(outcome.events, privacy.mapping) };
+    if (outcome.status !== 200) return outcome;
+    return { ...outcome, body: restoreCompletion(outcome.body, privacy.mapping) };
+  };
 
   try {
     reservation = await deps.limiter?.reserve(context, targets, request);
@@ -199,25 +237,43 @@ export async function chatCompletion(
     finish({ status: 'error', httpStatus: 429, errorCode: FidusError.from(error).code });
     throw error;
   }
-  const cache = await deps.cache?.open(alias, targets, request, context);
+  // The cache keys on the request as each target would receive it (placeholders, not values); a target the
+  // policy refuses has no entry to look up.
+  const cache = await deps.cache?.open(alias, targets, request, context, (target) => {
+    const prepared = privacy.prepare(target);
+    return prepared.blocked.length > 0 ? undefined : prepared.request;
+  });
   cacheState = cache && (cache.hit ? 'hit' : 'miss');
   if (cache?.hit) {
     lastTarget = cache.hit.target;
-    return answerFromCache(cache.hit, stream, clientWantsUsage, started, finish);
+    sent = privacy.prepare(cache.hit.target);
+    privacy.sent(sent);
+    return restored(answerFromCache(cache.hit, stream, clientWantsUsage, started, finish));
   }
 
   for (const target of deps.breaker.order(targets, keyOf)) {
+    const prepared = privacy.prepare(target);
+    if (prepared.blocked.length > 0) {
+      // This target may not see what the request holds; the next one (a local model) may.
+      for (const type of prepared.blocked) blockedTypes.add(type);
+      privacy.sent(prepared); // counted in the metrics as blocked, though nothing went out
+      if (attempts === 0) lastTarget = target;
+      continue;
+    }
     fallbacks += 1;
     lastTarget = target;
+    sent = prepared;
+    privacy.sent(prepared);
+    const sending = prepared.request;
     // Stream usage is always requested upstream, for accounting; the client sees it only if it asked.
     const body = JSON.stringify(
       stream
         ? {
-            ...request,
+            ...sending,
             model: target.model,
-            stream_options: { ...request.stream_options, include_usage: true },
+            stream_options: { ...sending.stream_options, include_usage: true },
           }
-        : { ...request, model: target.model },
+        : { ...sending, model: target.model },
     );
     for (let attempt = 1; attempt <= settings.maxAttempts; attempt++) {
       if (context.signal.aborted) {
@@ -272,7 +328,7 @@ export async function chatCompletion(
           const latencyMs = performance.now() - started;
           finish({ status: 'ok', httpStatus: 200, usage, ttftMs: latencyMs });
           if (response.status === 200) cache?.saveWhole(target, answer);
-          return { kind: 'json', status: 200, body: answer, target, upstreamMs, cache: cacheState };
+          return restored({ kind: 'json', status: 200, body: answer, target, upstreamMs, cache: cacheState });
         }
         const iterator = (response.body as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
         const first = await iterator.next();
@@ -285,7 +341,7 @@ export async function chatCompletion(
         deps.breaker.success(keyOf(target));
         streaming = true;
         const capture = cache?.capture(target);
-        return {
+        return restored({
           kind: 'stream',
           target,
           upstreamMs,
@@ -302,7 +358,7 @@ export async function chatCompletion(
             },
             capture,
           ),
-        };
+        });
       } catch (error) {
         upstreamMs += performance.now() - sentAt;
         if (context.signal.aborted) {
@@ -320,12 +376,22 @@ export async function chatCompletion(
       }
     }
   }
+  if (blockedTypes.size > 0 && attempts === 0) {
+    // Nothing was sent: the policy, not an upstream, refused the request.
+    const error = RequestPrivacy.blockedError(blockedTypes);
+    finish({ status: 'error', httpStatus: error.status, errorCode: error.code });
+    throw error;
+  }
   const timedOut = lastFailure?.kind === 'timeout';
   const code = timedOut ? 'upstream_timeout' : 'upstream_error';
   finish({ status: 'error', httpStatus: timedOut ? 504 : 502, errorCode: code });
+  const refused =
+    blockedTypes.size > 0
+      ? ` (the privacy policy kept the request from the other targets: ${[...blockedTypes].sort().join(', ')})`
+      : '';
   throw new FidusError(
     code,
-    `Every target of "${alias ?? request.model}" failed; the last said: ${describe(lastFailure)}`,
+    `Every target of "${alias ?? request.model}" failed; the last said: ${describe(lastFailure)}${refused}`,
   );
 }
 

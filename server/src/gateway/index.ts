@@ -20,12 +20,14 @@ import { CircuitBreaker } from './circuit.ts';
 import { ModelDiscovery, type ModelListing } from './discovery.ts';
 import { createEmbeddings, type EmbeddingsOutcome, type EmbeddingsRequest } from './embeddings.ts';
 import type { GoogleEmbeddings } from './google/embeddings.ts';
-import { gatewayMetrics } from './metrics.ts';
+import { gatewayMetrics, privacyMetrics } from './metrics.ts';
 import type { ChatCompletionRequest } from './schemas.ts';
 import { Upstreams } from './upstream.ts';
 
 export type { Catalog, Provider, Target } from './catalog.ts';
 export type { CallContext, ChatOutcome, CompletedCall, SettledCall } from './chat.ts';
+export { previewForCloud } from './privacy.ts';
+export type { CloudPreview, PrivacyContext } from './privacy.ts';
 export { ChatCompletionRequestSchema } from './schemas.ts';
 export { EmbeddingsRequestSchema } from './embeddings.ts';
 export type { EmbeddingsOutcome, EmbeddingsRequest } from './embeddings.ts';
@@ -145,6 +147,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const upstreams = new Upstreams(settings);
   const breaker = new CircuitBreaker(settings.circuitFailureThreshold, settings.circuitCoolDownMs);
   const observe = options.metrics ? gatewayMetrics(options.metrics) : undefined;
+  const privacyFindings = options.metrics ? privacyMetrics(options.metrics) : undefined;
   const prices = createPriceBook(options.file.prices);
   const db = options.db;
   const log = db
@@ -217,6 +220,7 @@ export function createGateway(options: GatewayOptions): Gateway {
           limiter,
           completed,
           cache,
+          privacyFindings,
         },
         request,
         context,

@@ -1,5 +1,6 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { CompletedCall } from './chat.ts';
+import type { FindingsObserver } from './privacy.ts';
 
 /** The gateway's Prometheus series; labels stay bounded (configured providers and models, closed statuses). */
 export function gatewayMetrics(registry: Registry): (call: CompletedCall, costUsd: number | null) => void {
@@ -50,4 +51,19 @@ export function gatewayMetrics(registry: Registry): (call: CompletedCall, costUs
     if (call.retries > 0) retries.inc(call.retries);
     if (call.fallbacks > 0) fallbacks.inc(call.fallbacks);
   };
+}
+
+/**
+ * `fidus_privacy_findings_total{type, action}`: personal data found in what went (or would have gone) to a provider
+ * class, by type and what the policy did with it — counted once per request and class. Types are the built-in
+ * ones and tenants' own pattern names (bounded by the tenants' policies).
+ */
+export function privacyMetrics(registry: Registry): FindingsObserver {
+  const findings = new Counter({
+    name: 'fidus_privacy_findings_total',
+    help: 'Personal data found in requests to providers, by type and the action taken',
+    labelNames: ['type', 'action'] as const,
+    registers: [registry],
+  });
+  return (type, action) => findings.inc({ type, action });
 }

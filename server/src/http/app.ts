@@ -12,6 +12,7 @@ import { FidusError, hasRole, newId, type Logger, type RouteAccess, type TrustPr
 import type { Database } from '../db/index.ts';
 import type { Accounts } from '../domains/accounts/index.ts';
 import type { Chat } from '../domains/chat/index.ts';
+import { privacyRoutes, withCallerPolicies } from '../domains/privacy/index.ts';
 import type { Registry } from 'prom-client';
 import { tenantProviderRoutes, usageRoutes, type Gateway } from '../gateway/index.ts';
 import { jobRoutes, type EventHub, type Queue } from '../jobs/index.ts';
@@ -193,14 +194,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         await api.register(tenantProviderRoutes(deps.gateway.tenantProviders));
       if (deps.events) await api.register(eventsRoutes(deps.events));
       if (deps.chat) await api.register(deps.chat.routes);
+      // Policies and the preview need nothing but the database.
+      await api.register(privacyRoutes(deps.db));
     },
     { prefix: '/api/v1' },
   );
   if (web) await app.register(web.routes);
   if (deps.gateway) {
-    await app.register(openAiRoutes(deps.gateway, deps.accounts), { prefix: '/v1' });
+    // Every /v1 call carries its caller's privacy policies (docs/privacy.md).
+    const gateway = withCallerPolicies(deps.gateway, deps.db);
+    await app.register(openAiRoutes(gateway, deps.accounts), { prefix: '/v1' });
     // Its own plugin so that its errors, 404s included, come in Anthropic's shape rather than OpenAI's.
-    await app.register(anthropicRoutes(deps.gateway, deps.accounts), { prefix: '/v1/messages' });
+    await app.register(anthropicRoutes(gateway, deps.accounts), { prefix: '/v1/messages' });
   }
   return app;
 }

@@ -4,6 +4,7 @@ import { createLogger, resolveMasterKeyring, type Config, type Logger } from '..
 import { openDatabase, Vault, type Database } from '../db/index.ts';
 import { bootstrapInviteHours, createAccounts, type Accounts } from '../domains/accounts/index.ts';
 import { createChat, type Chat } from '../domains/chat/index.ts';
+import { chatPrivacy } from '../domains/privacy/index.ts';
 import { buildApp } from './app.ts';
 import { requestLogEvents } from './request-events.ts';
 import { Registry } from 'prom-client';
@@ -58,11 +59,12 @@ export async function createServer(
     config.databaseUrl ? { url: config.databaseUrl } : { dataDir: config.dataDir },
   );
   let events: EventHub | undefined;
+  const vault = new Vault(keyring);
   const gateway = createGateway({
     file: config.file,
     db,
     ...requestLogEvents(db, () => events),
-    vault: new Vault(keyring),
+    vault,
     redisUrl: config.redisUrl,
     metrics,
     onProviderWarning: (warning) => logger.warn(warning, 'provider warning'),
@@ -100,6 +102,7 @@ export async function createServer(
       queue,
       hub: events,
       settings: config.file.chat,
+      privacy: chatPrivacy(db, vault),
       onError: (error) => logger.error({ err: error }, 'chat: a background step failed'),
       onPurged: (result) => logger.info(result, 'chat retention: expired threads deleted'),
     });

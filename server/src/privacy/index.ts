@@ -20,6 +20,7 @@ export type { Counts, Evaluation, GoldSpan, Sample, Scores } from './evaluate.ts
 export { ibanValid, luhnValid } from './checksums.ts';
 export {
   defaultPolicy,
+  detectOptionsOf,
   effectiveAction,
   loosenings,
   privacyActions,

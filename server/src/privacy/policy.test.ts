@@ -26,6 +26,9 @@ describe('privacy policy', () => {
     ).toEqual(['types.SECRET.cloud']);
     expect(loosenings([tenant], { default: { cloud: 'allow' } })).toEqual(['default.cloud']);
     expect(loosenings([tenant], { default: { local: 'pseudonymize' } })).toEqual([]);
+    // A stricter default is no loosening, even where the tenant blocks one type: that type stays blocked.
+    expect(loosenings([tenant], { default: { cloud: 'redact' } })).toEqual([]);
+    expect(effectiveAction([tenant, { default: { cloud: 'redact' } }], 'SECRET', 'cloud')).toBe('block');
   });
 
   it('classes providers by their local flag, else by a loopback base URL', () => {

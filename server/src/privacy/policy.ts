@@ -1,6 +1,5 @@
 import { isIP } from 'node:net';
-import type { CustomPattern, DenyList, FindingType } from './types.ts';
-import { entityTypes } from './types.ts';
+import type { CustomPattern, DenyList, DetectOptions, FindingType } from './types.ts';
 
 /**
  * What happens to a type of personal data on its way to a provider: sent as is, replaced by a placeholder that the
@@ -29,6 +28,15 @@ export interface PrivacyPolicy {
   denyLists?: DenyList[];
   /** Tenant scope only: terms never treated as personal data (the company's own name). */
   allowList?: string[];
+}
+
+/** The tenant scope's own recognisers (patterns, deny-lists, allow-list) as options of `detect`. */
+export function detectOptionsOf(tenant: PrivacyPolicy | undefined): DetectOptions {
+  const options: DetectOptions = {};
+  if (tenant?.patterns?.length) options.patterns = tenant.patterns;
+  if (tenant?.denyLists?.length) options.denyLists = tenant.denyLists;
+  if (tenant?.allowList?.length) options.allowList = tenant.allowList;
+  return options;
 }
 
 /** Cloud → pseudonymise every type; local → allow. */
@@ -67,28 +75,35 @@ export function effectiveAction(
   return action;
 }
 
+/** The action for the types no scope names: the tenant's default (or the default policy's), tightened by each. */
+function effectiveDefault(scopes: readonly PrivacyPolicy[], providerClass: ProviderClass): PrivacyAction {
+  const [tenant, ...narrower] = scopes;
+  let action = tenant?.default?.[providerClass] ?? defaultPolicy.default[providerClass];
+  for (const scope of narrower) {
+    const own = scope.default?.[providerClass];
+    if (own) action = stricter(action, own);
+  }
+  return action;
+}
+
 /**
  * The places where `narrower` would loosen what `broader` (already effective) sets, as field paths
- * (`types.EMAIL.cloud`): a project or API key policy with any of them is refused.
+ * (`types.EMAIL.cloud`): a project or API key policy with any of them is refused — its setting would be silently
+ * overruled. A type it names is compared with that type's effective action; its `default` with the broader
+ * scopes' default (types that a broader scope names stay as strict as it set them, whatever this default says).
  */
 export function loosenings(broader: readonly PrivacyPolicy[], narrower: PrivacyPolicy): string[] {
   const problems: string[] = [];
-  const check = (
-    path: string,
-    type: FindingType,
-    providerClass: ProviderClass,
-    own: PrivacyAction | undefined,
-  ) => {
-    if (own && rank(own) < rank(effectiveAction(broader, type, providerClass))) problems.push(path);
-  };
   for (const providerClass of providerClasses) {
-    // `default` covers every type the narrower scope does not name: check it against each built-in type.
     const own = narrower.default?.[providerClass];
-    if (own && entityTypes.some((type) => rank(own) < rank(effectiveAction(broader, type, providerClass)))) {
+    if (own && rank(own) < rank(effectiveDefault(broader, providerClass))) {
       problems.push(`default.${providerClass}`);
     }
     for (const [type, actions] of Object.entries(narrower.types ?? {})) {
-      check(`types.${type}.${providerClass}`, type, providerClass, actions?.[providerClass]);
+      const action = actions?.[providerClass];
+      if (action && rank(action) < rank(effectiveAction(broader, type, providerClass))) {
+        problems.push(`types.${type}.${providerClass}`);
+      }
     }
   }
   return problems;

@@ -3,6 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import { createLogger, FileConfigSchema } from '../../src/core/index.ts';
 import { createAccounts, type Accounts } from '../../src/domains/accounts/index.ts';
 import { createChat, type Chat } from '../../src/domains/chat/index.ts';
+import { chatPrivacy } from '../../src/domains/privacy/index.ts';
+import { Vault } from '../../src/db/index.ts';
 import { createGateway, type Gateway } from '../../src/gateway/index.ts';
 import { buildApp } from '../../src/http/index.ts';
 import { createEventHub, EmbeddedQueue, type EventHub } from '../../src/jobs/index.ts';
@@ -40,6 +42,11 @@ export interface ChatHarnessOptions {
   chat?: Record<string, unknown>;
   /** Redis for the event hub's notices (as in production with REDIS_URL). */
   redisUrl?: string | undefined;
+  /**
+   * Treat the answers' fake upstream as a cloud provider (`local: false`), so that the default privacy policy
+   * pseudonymises what it receives; by default it is local (loopback), and receives the text as it is.
+   */
+  cloudAnswers?: boolean;
 }
 
 /** Fidus with the chat API on real sockets, in front of a fake OpenAI upstream (`fast`, priced; default model). */
@@ -49,7 +56,12 @@ export async function startChatHarness(options: ChatHarnessOptions = {}): Promis
   const titles = await startFakeOpenAI();
   const file = FileConfigSchema.parse({
     providers: [
-      { id: 'fake', type: 'openai-compatible', baseURL: fake.url },
+      {
+        id: 'fake',
+        type: 'openai-compatible',
+        baseURL: fake.url,
+        ...(options.cloudAnswers ? { local: false } : {}),
+      },
       { id: 'titler', type: 'openai-compatible', baseURL: titles.url },
     ],
     models: [
@@ -65,6 +77,7 @@ export async function startChatHarness(options: ChatHarnessOptions = {}): Promis
   const processes: ChatProcess[] = [];
   const logger = createLogger(process.env['FIDUS_TEST_LOG_LEVEL'] ?? 'silent');
   const masterKey = randomBytes(32);
+  const vault = new Vault({ current: masterKey, previous: [] });
 
   const startProcess = async (): Promise<ChatProcess> => {
     const accounts: Accounts = await createAccounts({
@@ -83,6 +96,7 @@ export async function startChatHarness(options: ChatHarnessOptions = {}): Promis
       queue,
       hub,
       settings: file.chat,
+      privacy: chatPrivacy(database.db, vault),
       onError: (error) => errors.push(error),
     });
     const app = await buildApp({ db: database.db, logger, accounts, gateway, queue, events: hub, chat });

@@ -50,6 +50,8 @@ export interface Message {
   providerModel: string | null;
   usage: { inputTokens: number; outputTokens: number };
   costUsd: number | null;
+  /** What the privacy proxy protected in the answer's call, by type (counts, never values); null: nothing. */
+  protected: Record<string, number> | null;
   error: { code: string; message: string } | null;
   createdBy: string | null;
   createdAt: string;

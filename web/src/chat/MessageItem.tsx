@@ -7,6 +7,7 @@ import { EditMessage } from './EditMessage.tsx';
 import { startEditing, useEditing } from './editing.ts';
 import { describeError } from './errors.ts';
 import { answerUsage } from './format.ts';
+import { ProtectedNote } from './ProtectedNote.tsx';
 import { markdownRenderer } from './renderers.ts';
 import type { Live } from './answers.ts';
 
@@ -144,6 +145,7 @@ export const MessageItem = memo(function MessageItem({
             {(message.usage.inputTokens > 0 ||
               message.usage.outputTokens > 0 ||
               message.costUsd !== null) && <span>{answerUsage(message.usage, message.costUsd)}</span>}
+            {message.protected && <ProtectedNote counts={message.protected} />}
           </p>
           {canWrite && !error && (
             <button

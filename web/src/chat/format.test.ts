@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { describeError } from './errors.ts';
-import { answerUsage, formatCost, threadTotal } from './format.ts';
+import { answerUsage, protectedSummary, formatCost, threadTotal } from './format.ts';
 
 describe('formatting usage', () => {
   it('shows costs down to a fraction of a cent', () => {
@@ -32,5 +32,19 @@ describe('error states', () => {
       'HTTP 500: down. The provider may be down.',
     );
     expect(describeError('model_not_found', 'x').retryable).toBe(false);
+  });
+});
+
+describe('protectedSummary', () => {
+  it('counts the items and names their types, most first', () => {
+    expect(protectedSummary({ EMAIL: 1, PERSON: 2 })).toEqual({
+      label: '3 items protected',
+      detail: '2 names, 1 email',
+    });
+    expect(protectedSummary({ CUSTOMER_ID: 1 })).toEqual({
+      label: '1 item protected',
+      detail: '1 customer id',
+    });
+    expect(protectedSummary({ PERSON: 0 })).toBeUndefined();
   });
 });

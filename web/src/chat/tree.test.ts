@@ -29,6 +29,7 @@ const message = (
   providerModel: null,
   usage: { inputTokens: 0, outputTokens: 0 },
   costUsd: null,
+  protected: null,
   error: null,
   createdBy: null,
   createdAt,

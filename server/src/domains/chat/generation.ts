@@ -2,6 +2,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import { FidusError, type ChatSettings } from '../../core/index.ts';
 import type { Database } from '../../db/index.ts';
 import type { CallContext, Gateway, SettledCall } from '../../gateway/index.ts';
+import type { PrivacyPolicy, PseudonymMap } from '../../privacy/index.ts';
 import { emit, type EventHub } from '../../jobs/index.ts';
 import type { PromptMessage } from './context.ts';
 import { chatMessageCompleted } from './events.ts';
@@ -36,6 +37,7 @@ export interface GenerationRequest {
   tenantId: string;
   userId: string;
   threadId: string;
+  projectId: string | null;
   /** The assistant message (status `streaming`, empty) that the answer is written into. */
   messageId: string;
   model: string | undefined;
@@ -50,8 +52,20 @@ interface Running {
   done: Promise<void>;
 }
 
+/**
+ * The privacy proxy's side of an answer (docs/privacy.md): the policies of the thread's tenant and project, and the
+ * thread's placeholders, kept across turns so the same person is the same placeholder. Given by the process that
+ * wires the privacy domain; without it the gateway applies its default policy with a fresh mapping per call.
+ */
+export interface ChatPrivacy {
+  scopes(tenantId: string, projectId: string | null): Promise<PrivacyPolicy[]>;
+  loadMapping(tenantId: string, threadId: string): Promise<PseudonymMap>;
+  saveMapping(tenantId: string, threadId: string, mapping: PseudonymMap): Promise<void>;
+}
+
 export interface GenerationsOptions {
   db: Database;
+  privacy?: ChatPrivacy | undefined;
   gateway: Pick<Gateway, 'chatCompletion'>;
   live: LiveAnswers;
   hub?: EventHub | undefined;
@@ -194,11 +208,27 @@ export class Generations {
       signal: running.controller.signal,
       onSettled: settle,
     };
+    // Set by the gateway's callback, hence an object: a `let` would look never assigned to the type checker.
+    const protection: { counts: Record<string, number> | null } = { counts: null };
+    const privacy = this.#options.privacy;
+    let mapping: PseudonymMap | undefined;
     let error: { code: string; message: string } | undefined;
     // While it waits for the first token (or a slow one), the row's updated_at says the generation is alive.
     const heartbeat = setInterval(() => void writer.touch().catch(this.#options.onError), heartbeatMs);
     heartbeat.unref();
     try {
+      if (privacy) {
+        const [scopes, loaded] = await Promise.all([
+          privacy.scopes(request.tenantId, request.projectId),
+          privacy.loadMapping(request.tenantId, request.threadId),
+        ]);
+        mapping = loaded;
+        context.privacy = {
+          scopes,
+          mapping,
+          onProtected: (counts) => (protection.counts = Object.keys(counts).length > 0 ? counts : null),
+        };
+      }
       const outcome = await gateway.chatCompletion(
         { model: request.model, messages: request.prompt.map((message) => ({ ...message })), stream: true },
         context,
@@ -220,6 +250,10 @@ export class Generations {
     } finally {
       clearInterval(heartbeat);
     }
+    // New placeholders of this turn are kept before the answer ends, so the next turn reuses them.
+    if (privacy && mapping && protection.counts) {
+      await privacy.saveMapping(request.tenantId, request.threadId, mapping).catch(this.#options.onError);
+    }
     const status: MessageStatus = running.stopRequested
       ? 'stopped'
       : running.interrupted
@@ -236,7 +270,7 @@ export class Generations {
       settled,
       new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 2_000).unref()),
     ]);
-    const { untitled } = await this.#finish(request, writer, status, error, accounting);
+    const { untitled } = await this.#finish(request, writer, status, error, accounting, protection.counts);
     this.#options.onFinished?.(request, status, untitled);
   }
 
@@ -246,6 +280,7 @@ export class Generations {
     status: MessageStatus,
     error: { code: string; message: string } | undefined,
     accounting: SettledCall | undefined,
+    protectedCounts: Record<string, number> | null,
   ): Promise<{ untitled: boolean }> {
     const { db, hub, live } = this.#options;
     const inputTokens = accounting?.inputTokens ?? 0;
@@ -263,6 +298,7 @@ export class Generations {
           inputTokens,
           outputTokens,
           costUsd,
+          protectedCounts,
           errorCode: error?.code ?? null,
           errorMessage: error?.message ?? null,
           search: toSearchVector(sql`${messages.content}`),

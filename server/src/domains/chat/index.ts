@@ -3,7 +3,7 @@ import type { ChatSettings } from '../../core/index.ts';
 import type { Database } from '../../db/index.ts';
 import type { Gateway } from '../../gateway/index.ts';
 import type { EventHub, Queue } from '../../jobs/index.ts';
-import { Generations, heartbeatMs, sweepInterrupted } from './generation.ts';
+import { Generations, heartbeatMs, sweepInterrupted, type ChatPrivacy } from './generation.ts';
 import { LiveAnswers } from './live.ts';
 import type { ChatDeps } from './messages.ts';
 import { scheduleRetention, type PurgeResult } from './retention.ts';
@@ -19,6 +19,7 @@ export { chatMessageCompleted } from './events.ts';
 export { purgeExpired } from './retention.ts';
 export { importBodyLimitBytes } from './transfer-routes.ts';
 export type { PurgeResult } from './retention.ts';
+export type { ChatPrivacy } from './generation.ts';
 export * as chatSchema from './schema.ts';
 
 export interface ChatOptions {
@@ -29,6 +30,8 @@ export interface ChatOptions {
   /** Announces `chat.message.completed` on commit; without it followers of /events find it at their next poll. */
   hub?: EventHub | undefined;
   settings: ChatSettings;
+  /** The privacy proxy's policies and per-thread placeholders (the privacy domain); see `ChatPrivacy`. */
+  privacy?: ChatPrivacy | undefined;
   onError: (error: unknown) => void;
   /** Hears the nightly purge. */
   onPurged?: (result: PurgeResult) => void;
@@ -48,6 +51,7 @@ export async function createChat(options: ChatOptions): Promise<Chat> {
   const live = new LiveAnswers(db, (messageId) => generations.stop(messageId), onError);
   const generations = new Generations({
     db,
+    privacy: options.privacy,
     gateway,
     live,
     hub: options.hub,

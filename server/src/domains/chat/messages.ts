@@ -41,6 +41,7 @@ export function toMessage(row: MessageRow) {
     providerModel: row.providerModel,
     usage: { inputTokens: row.inputTokens, outputTokens: row.outputTokens },
     costUsd: row.costUsd === null ? null : Number(row.costUsd),
+    protected: row.protectedCounts ?? null,
     error: row.errorCode ? { code: row.errorCode, message: row.errorMessage ?? '' } : null,
     createdBy: row.createdBy,
     createdAt: row.createdAt.toISOString(),
@@ -136,6 +137,8 @@ export interface StartedAnswer {
 
 interface Prepared {
   started: StartedAnswer;
+  /** The thread's project: its privacy policy applies to the answer's call. */
+  projectId: string | null;
   system: string;
   branch: PromptMessage[];
   model: string | undefined;
@@ -241,6 +244,7 @@ async function prepare(
         ...(question ? { userMessage: toMessage(question) } : {}),
         answer: toMessage(answer),
       },
+      projectId: thread.projectId,
       system: systemPromptOf(thread.projectId ? found.instructions : null, thread.systemPrompt),
       branch: [
         ...branch
@@ -274,6 +278,7 @@ function newMessage(
     inputTokens: 0,
     outputTokens: 0,
     costUsd: null,
+    protectedCounts: null,
     errorCode: null,
     errorMessage: null,
     search: null,
@@ -289,6 +294,7 @@ async function startGeneration(deps: ChatDeps, viewer: Viewer, prepared: Prepare
     tenantId: viewer.tenantId,
     userId: viewer.userId,
     threadId: prepared.started.threadId,
+    projectId: prepared.projectId,
     messageId: prepared.started.answer.id,
     model: prepared.model,
     prompt: fitted.messages,

@@ -5,6 +5,7 @@ import {
   customType,
   index,
   integer,
+  jsonb,
   numeric,
   pgTable,
   primaryKey,
@@ -130,6 +131,8 @@ export const messages = pgTable(
     inputTokens: integer('input_tokens').notNull().default(0),
     outputTokens: integer('output_tokens').notNull().default(0),
     costUsd: money('cost_usd'),
+    /** What the privacy proxy protected in the answer's call, by type (counts, never values); null: nothing. */
+    protectedCounts: jsonb('protected').$type<Record<string, number>>(),
     /** Why an answer ended in `error`: a problem's code and message. */
     errorCode: text('error_code'),
     errorMessage: text('error_message'),

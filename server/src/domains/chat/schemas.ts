@@ -124,6 +124,8 @@ export const MessageSchema = z.object({
   providerModel: z.string().nullable(),
   usage: z.object({ inputTokens: z.number().int(), outputTokens: z.number().int() }),
   costUsd: z.number().nullable(),
+  /** What the privacy proxy protected in the answer's call, by type (counts, never values); null: nothing. */
+  protected: z.record(z.string(), z.number().int()).nullable(),
   error: z.object({ code: z.string(), message: z.string() }).nullable(),
   createdBy: Id.nullable(),
   createdAt: Timestamp,

@@ -110,22 +110,30 @@ export class ResponseCache {
     targets: readonly Target[],
     request: ChatCompletionRequest,
     context: CallContext,
+    sentRequestOf: (target: Target) => ChatCompletionRequest | undefined = () => request,
   ): Promise<CacheSession | undefined> {
     const ttlMs = this.ttlMs(alias, context.cache, request);
     if (ttlMs === undefined) return undefined;
-    const keys = new Map(targets.map((target) => [target, cacheKeyOf(context.tenantId, target, request)]));
+    // Keyed on what each target receives (after the privacy proxy: placeholders, never the values); a target
+    // the request may not go to has no key.
+    const keys = new Map<Target, string>();
+    for (const target of targets) {
+      const sent = sentRequestOf(target);
+      if (sent) keys.set(target, cacheKeyOf(context.tenantId, target, sent));
+    }
     const keyOf = (target: Target) => keys.get(target) ?? cacheKeyOf(context.tenantId, target, request);
     let values: (string | undefined)[] = [];
     try {
-      values = await this.#store.getMany([...keys.values()]);
+      if (keys.size > 0) values = await this.#store.getMany([...keys.values()]);
     } catch (error) {
       this.#observer?.error(error);
     }
+    const looked = [...keys.keys()];
     let hit: CacheHit | undefined;
     for (const [index, json] of values.entries()) {
       const completion = json === undefined ? undefined : completionOfBody(json);
       if (completion) {
-        hit = { target: targets[index]!, completion, json: json! };
+        hit = { target: looked[index]!, completion, json: json! };
         break;
       }
     }

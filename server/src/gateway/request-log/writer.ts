@@ -40,6 +40,8 @@ export const LlmRequestEntrySchema = z.object({
   fallbacks: Count.optional(),
   ttftMs: Count.nullish(),
   latencyMs: Count,
+  /** What the privacy proxy replaced in the text sent, by type (counts, never values); null: nothing. */
+  protected: z.record(z.string(), Count).nullish(),
   /** When the request started; defaults to the moment of `record()`. */
   createdAt: z.date().optional(),
 });
@@ -258,6 +260,7 @@ export class RequestLogWriter {
         fallbacks: entry.fallbacks ?? 0,
         ttftMs: entry.ttftMs ?? null,
         latencyMs: entry.latencyMs,
+        protected: entry.protected ?? null,
         createdAt: entry.createdAt ?? new Date(),
       });
       if (this.#buffer.size > this.#maxBuffered) {
