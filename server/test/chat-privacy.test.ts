@@ -89,3 +89,48 @@ describe(`chat privacy (${lane})`, () => {
     expect(tree.body.messages.find((m: Json) => m.role === 'assistant').protected).toBeNull();
   });
 });
+
+describe(`privacy policies from the API on the request paths (${lane})`, () => {
+  it('blocks what the tenant policy blocks, on /v1 and in the chat, naming the type and never the value', async () => {
+    const put = await api('PUT', '/privacy/policy', { types: { EMAIL: { cloud: 'block' } } });
+    expect(put.status).toBe(200);
+    try {
+      const direct = await h.main.app.inject({
+        method: 'POST',
+        url: '/v1/chat/completions',
+        headers: { authorization: `Bearer ${token}` },
+        payload: { model: 'fast', messages: [{ role: 'user', content: `Write to ${email}` }] },
+      });
+      expect(direct.statusCode).toBe(422);
+      expect(direct.json().error.code).toBe('pii_blocked');
+      expect(direct.body).toContain('EMAIL');
+      expect(direct.body).not.toContain(email);
+
+      const created = await api('POST', '/threads', { title: 'blocked' });
+      const read = await send(created.body.id, `Write to ${email}`);
+      expect(read.events.at(-1)).toMatchObject({ event: 'error', data: { code: 'pii_blocked' } });
+      const tree = await api('GET', `/threads/${created.body.id}/messages`);
+      const answer = tree.body.messages.find((m: Json) => m.role === 'assistant');
+      expect(answer.error.code).toBe('pii_blocked');
+      expect(JSON.stringify(answer.error)).not.toContain(email);
+      expect(sentUpstream()).toEqual([]);
+    } finally {
+      expect((await api('PUT', '/privacy/policy', {})).status).toBe(200);
+    }
+  });
+
+  it('lets a project tighten the tenant policy for its threads: a redacted value never comes back', async () => {
+    const project = await api('POST', '/projects', { name: 'Redacting' });
+    expect(project.status).toBe(201);
+    const put = await api('PUT', `/projects/${project.body.id}/privacy-policy`, {
+      types: { PERSON: { cloud: 'redact' } },
+    });
+    expect(put.status).toBe(200);
+    const created = await api('POST', '/threads', { title: 'project', projectId: project.body.id });
+    h.fake.script({ kind: 'echo' });
+    const read = await send(created.body.id, `Say hello to ${name}`);
+    expect(sentUpstream()[0]).toContain('[PERSON]');
+    expect(sentUpstream()[0]).not.toContain(name);
+    expect(textOf(read.events)).toBe('Say hello to [PERSON]');
+  });
+});
