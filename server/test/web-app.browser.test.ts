@@ -26,18 +26,20 @@ afterAll(async () => {
 });
 
 const lastAnswer = () => page.getByTestId('message-assistant').last();
+/** `expect.poll` with room for a loaded CI machine (its default gives up after 1 s). */
+const poll = <T>(read: () => T | Promise<T>) => expect.poll(read, { timeout: 15_000, interval: 50 });
 
 describe('the web app, end to end', () => {
   it('creates the owner on first run', async () => {
     await page.goto(app.url);
-    await expect.poll(() => page.getByRole('heading', { name: 'Set up Fidus' }).isVisible()).toBe(true);
+    await poll(() => page.getByRole('heading', { name: 'Set up Fidus' }).isVisible()).toBe(true);
     await screenshot(page, folder, '01-setup');
     await page.getByLabel('Name').fill(owner.name);
     await page.getByLabel('Email').fill(owner.email);
     await page.getByLabel('Password').fill(owner.password);
     await page.getByTestId('setup-submit').click();
     await page.getByTestId('composer').waitFor();
-    await expect.poll(() => page.getByTestId('user-menu').textContent()).toContain(owner.name);
+    await poll(() => page.getByTestId('user-menu').textContent()).toContain(owner.name);
     await screenshot(page, folder, '02-signed-in');
   });
 
@@ -46,12 +48,12 @@ describe('the web app, end to end', () => {
     await page.getByTestId('composer').fill('Explain the answer function');
     await page.keyboard.press('Enter');
     // Part of the answer is on the screen while the rest is still coming.
-    await expect.poll(() => lastAnswer().textContent()).toContain('A short answer');
+    await poll(() => lastAnswer().textContent()).toContain('A short answer');
     await expect(page.getByTestId('stop').isVisible()).resolves.toBe(true);
     await screenshot(page, folder, '03-streaming');
     await page.getByTestId('stop').waitFor({ state: 'detached', timeout: 15_000 });
-    await expect.poll(() => lastAnswer().locator('table').count()).toBe(1);
-    await expect.poll(() => lastAnswer().locator('pre code').textContent()).toContain('export const answer');
+    await poll(() => lastAnswer().locator('table').count()).toBe(1);
+    await poll(() => lastAnswer().locator('pre code').textContent()).toContain('export const answer');
     expect(page.url()).toMatch(/\/t\/[0-9a-f-]{36}$/);
     await screenshot(page, folder, '04-answered');
   });
@@ -64,7 +66,7 @@ describe('the web app, end to end', () => {
     });
     await page.getByTestId('composer').fill('Count slowly');
     await page.keyboard.press('Enter');
-    await expect.poll(() => lastAnswer().textContent()).toContain('one');
+    await poll(() => lastAnswer().textContent()).toContain('one');
     await page.keyboard.press('Escape');
     await page.getByTestId('stop').waitFor({ state: 'detached' });
     const stoppedText = await lastAnswer().textContent();
@@ -80,17 +82,17 @@ describe('the web app, end to end', () => {
     await page.getByTestId('edit-input').fill('Count quickly');
     await screenshot(page, folder, '06-editing');
     await page.getByTestId('edit-save').click();
-    await expect.poll(() => lastAnswer().textContent()).toContain('Counted quickly');
+    await poll(() => lastAnswer().textContent()).toContain('Counted quickly');
     const position = page.getByTestId('message-user').last().getByTestId('branch-position');
-    await expect.poll(() => position.textContent()).toBe('2/2');
+    await poll(() => position.textContent()).toBe('2/2');
     await screenshot(page, folder, '07-edited');
     await page.getByTestId('message-user').last().getByTestId('branch-prev').click();
-    await expect.poll(() => page.getByTestId('message-user').last().textContent()).toContain('Count slowly');
-    await expect.poll(() => position.textContent()).toBe('1/2');
+    await poll(() => page.getByTestId('message-user').last().textContent()).toContain('Count slowly');
+    await poll(() => position.textContent()).toBe('1/2');
     expect(await lastAnswer().textContent()).not.toContain('Counted quickly');
     await page.getByTestId('message-user').last().getByTestId('branch-next').click();
-    await expect.poll(() => page.getByTestId('message-user').last().textContent()).toContain('Count quickly');
-    await expect.poll(() => lastAnswer().textContent()).toContain('Counted quickly');
+    await poll(() => page.getByTestId('message-user').last().textContent()).toContain('Count quickly');
+    await poll(() => lastAnswer().textContent()).toContain('Counted quickly');
   });
 
   it('regenerates an answer beside the first one', async () => {
@@ -98,12 +100,12 @@ describe('the web app, end to end', () => {
     const answer = lastAnswer();
     await answer.hover();
     await answer.getByTestId('regenerate').click();
-    await expect.poll(() => lastAnswer().textContent()).toContain('regenerated answer');
-    await expect.poll(() => lastAnswer().getByTestId('branch-position').textContent()).toBe('2/2');
+    await poll(() => lastAnswer().textContent()).toContain('regenerated answer');
+    await poll(() => lastAnswer().getByTestId('branch-position').textContent()).toBe('2/2');
     await screenshot(page, folder, '08-regenerated');
     // Both versions are on the server: a reload shows the chosen one.
     await page.reload();
-    await expect.poll(() => lastAnswer().textContent()).toContain('regenerated answer');
+    await poll(() => lastAnswer().textContent()).toContain('regenerated answer');
   });
 
   it('finds the thread with Ctrl+K', async () => {
@@ -115,10 +117,8 @@ describe('the web app, end to end', () => {
     await hit.waitFor();
     await screenshot(page, folder, '09-search');
     await page.keyboard.press('Enter');
-    await expect.poll(() => page.url()).toMatch(/\/t\/[0-9a-f-]{36}$/);
-    await expect
-      .poll(() => page.getByTestId('message-user').first().textContent())
-      .toContain('Explain the answer');
+    await poll(() => page.url()).toMatch(/\/t\/[0-9a-f-]{36}$/);
+    await poll(() => page.getByTestId('message-user').first().textContent()).toContain('Explain the answer');
   });
 
   it('creates an API key in the settings, shown once', async () => {
@@ -133,7 +133,7 @@ describe('the web app, end to end', () => {
     const me = await fetch(`${app.url}/api/v1/me`, { headers: { authorization: `Bearer ${secret}` } });
     expect(me.status).toBe(200);
     await page.getByTestId('apikey-secret-done').click();
-    await expect.poll(() => page.getByTestId('apikey-list').textContent()).toContain('laptop');
+    await poll(() => page.getByTestId('apikey-list').textContent()).toContain('laptop');
     expect(await page.getByTestId('apikey-list').textContent()).not.toContain(secret);
   });
 
@@ -141,13 +141,9 @@ describe('the web app, end to end', () => {
     await page.getByTestId('nav-usage').click();
     const total = page.getByTestId('usage-total-cost');
     await total.waitFor();
-    await expect
-      .poll(async () => Number((await total.textContent())?.replace(/[^0-9.]/g, '')))
-      .toBeGreaterThan(0);
+    await poll(async () => Number((await total.textContent())?.replace(/[^0-9.]/g, ''))).toBeGreaterThan(0);
     await page.getByTestId('usage-chart-cost').waitFor();
-    await expect
-      .poll(() => page.getByTestId('usage-top-threads').textContent())
-      .toContain('A test conversation');
+    await poll(() => page.getByTestId('usage-top-threads').textContent()).toContain('A test conversation');
     await screenshot(page, folder, '11-usage');
   });
 });
