@@ -64,11 +64,16 @@ describe('the web app, end to end', () => {
       chunkDelayMs: 250,
       reply: { text: 'one two three four five six seven eight nine ten eleven twelve' },
     });
+    const answers = page.getByTestId('message-assistant');
+    const before = await answers.count();
     await page.getByTestId('composer').fill('Count slowly');
     await page.keyboard.press('Enter');
-    await poll(() => lastAnswer().textContent()).toContain('one');
+    // The new answer (not the first one, whose list also says "one") has begun streaming from the upstream.
+    await poll(() => answers.count()).toBe(before + 1);
+    await poll(() => lastAnswer().textContent()).toMatch(/^one\b/);
     await page.keyboard.press('Escape');
     await page.getByTestId('stop').waitFor({ state: 'detached' });
+    await poll(() => lastAnswer().getByTestId('answer-usage').textContent()).toContain('Stopped');
     const stoppedText = await lastAnswer().textContent();
     expect(stoppedText).not.toContain('twelve');
     await screenshot(page, folder, '05-stopped');
