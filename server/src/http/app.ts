@@ -8,6 +8,7 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
+import { agentRoutes } from '../agents/index.ts';
 import { FidusError, hasRole, newId, type Logger, type RouteAccess, type TrustProxy } from '../core/index.ts';
 import type { Database } from '../db/index.ts';
 import type { Accounts } from '../domains/accounts/index.ts';
@@ -196,6 +197,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       if (deps.chat) await api.register(deps.chat.routes);
       // Policies and the preview need nothing but the database.
       await api.register(privacyRoutes(deps.db));
+      // Definitions need the database; the gateway, when there is one, checks their models.
+      await api.register(agentRoutes(deps.db, deps.gateway));
     },
     { prefix: '/api/v1' },
   );
