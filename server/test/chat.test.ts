@@ -227,3 +227,34 @@ describe(`chat API (${lane})`, () => {
     expect(bad.status).toBe(400);
   });
 });
+
+describe(`thread list by cost (${lane})`, () => {
+  it('lists the dearest threads first, among those active since a time', async () => {
+    const since = new Date().toISOString();
+    const cheap = await newThread({ title: 'cheap' });
+    const dear = await newThread({ title: 'dear' });
+    const free = await newThread({ title: 'free' });
+    h.fake.script(
+      { kind: 'ok', reply: { text: 'a', usage: { promptTokens: 10, completionTokens: 10 } } },
+      { kind: 'ok', reply: { text: 'b', usage: { promptTokens: 5_000, completionTokens: 5_000 } } },
+    );
+    await send(cheap, { content: 'one' });
+    await send(dear, { content: 'two' });
+    const listed = await api('GET', `/threads?sort=cost&activeSince=${encodeURIComponent(since)}&limit=200`);
+    expect(listed.status).toBe(200);
+    const ours = listed.body.data
+      .map((t: Json) => t.id)
+      .filter((id: string) => [cheap, dear, free].includes(id));
+    // `free` had activity (its creation) in the period, at no cost: last.
+    expect(ours).toEqual([dear, cheap, free]);
+    const costs = listed.body.data.map((t: Json) => t.totals.costUsd);
+    expect(costs).toEqual([...costs].sort((a: number, b: number) => b - a));
+    const future = new Date(Date.now() + 60_000).toISOString();
+    expect(
+      (await api('GET', `/threads?sort=cost&activeSince=${encodeURIComponent(future)}`)).body.data,
+    ).toEqual([]);
+    const bad = await api('GET', '/threads?sort=price');
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors[0].field).toBe('query.sort');
+  });
+});

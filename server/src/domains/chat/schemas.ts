@@ -72,6 +72,16 @@ export const ThreadListQuery = z.strictObject({
     .datetime({ offset: true })
     .optional()
     .describe('Only threads with activity before this time (paging; ISO-8601)'),
+  sort: z
+    .enum(['activity', 'cost'])
+    .default('activity')
+    .describe(
+      '`activity`: pinned first, then by last activity (default); `cost`: dearest first (total cost)',
+    ),
+  activeSince: z.iso
+    .datetime({ offset: true })
+    .optional()
+    .describe('Only threads with activity at or after this time (ISO-8601)'),
 });
 
 export const ThreadSchema = z.object({

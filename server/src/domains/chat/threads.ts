@@ -1,4 +1,4 @@
-import { and, desc, eq, lt, sql } from 'drizzle-orm';
+import { and, desc, eq, gte, lt, sql } from 'drizzle-orm';
 import { FidusError, newId } from '../../core/index.ts';
 import type { Database, Tx } from '../../db/index.ts';
 import {
@@ -83,9 +83,12 @@ export interface ThreadListOptions {
   archived: 'true' | 'false' | 'all';
   limit: number;
   before?: string | undefined;
+  /** `cost`: the dearest first (the usage page's top threads); default: pinned first, then by last activity. */
+  sort?: 'activity' | 'cost' | undefined;
+  activeSince?: string | undefined;
 }
 
-/** Pinned first, then by last activity. */
+/** Pinned first, then by last activity; or by total cost. */
 export async function listThreads(
   db: Database,
   viewer: Viewer,
@@ -101,9 +104,14 @@ export async function listThreads(
           options.projectId ? eq(threads.projectId, options.projectId) : undefined,
           options.archived === 'all' ? undefined : eq(threads.archived, options.archived === 'true'),
           options.before ? lt(threads.lastActivityAt, new Date(options.before)) : undefined,
+          options.activeSince ? gte(threads.lastActivityAt, new Date(options.activeSince)) : undefined,
         ),
       )
-      .orderBy(desc(threads.pinned), desc(threads.lastActivityAt), desc(threads.id))
+      .orderBy(
+        ...(options.sort === 'cost'
+          ? [desc(threads.costUsd), desc(threads.lastActivityAt), desc(threads.id)]
+          : [desc(threads.pinned), desc(threads.lastActivityAt), desc(threads.id)]),
+      )
       .limit(options.limit);
     return rows.map((row) => toThread(row.thread, mayWrite(viewer, row.thread, row.role)));
   });
