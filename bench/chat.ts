@@ -28,6 +28,7 @@ import {
   processTree,
   root,
   runMain,
+  seeded,
   startServer,
   statCpuMs,
   stop,
@@ -77,18 +78,6 @@ const fmt = (value: number, digits = 2) => (Number.isFinite(value) ? value.toFix
 const signed = (value: number) => `${value >= 0 ? '+' : ''}${fmt(value)}`;
 const thousands = (value: number) => value.toLocaleString('en-US');
 const verdict = (pass: boolean) => (pass ? 'PASS' : 'FAIL');
-
-/** A small seeded generator (mulberry32), so that every run asks the same questions. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /** Server-sent events from a body read chunk by chunk; comments (`: keep-alive`) are dropped. */
 class SseReader {

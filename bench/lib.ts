@@ -144,6 +144,18 @@ export async function treeRss(pid: number): Promise<{ totalMb: number; detail: s
   return { totalMb, detail: parts.join(', ') };
 }
 
+/** A small seeded generator (mulberry32): the same questions, texts and choices on every run. */
+export function seeded(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
 export const median = (values: number[]): number => {
   if (values.length === 0) return Number.NaN;
   const sorted = [...values].sort((a, b) => a - b);

@@ -8,7 +8,7 @@
 // are met (it is a report); non-zero only when the benchmark itself could not run.
 import os from 'node:os';
 import { createRestorer, detect, pseudonymise, restore } from '../server/src/privacy/index.ts';
-import { codeVersion, median, pad, percentile, positiveInt, printHeader, runMain } from './lib.ts';
+import { codeVersion, median, pad, percentile, positiveInt, printHeader, runMain, seeded } from './lib.ts';
 
 const sizeKb = positiveInt('BENCH_PII_KB', process.env.BENCH_PII_KB, 1024, 64 * 1024);
 const rounds = positiveInt('BENCH_ROUNDS', process.env.BENCH_ROUNDS, 5, 50);
@@ -19,18 +19,6 @@ const targetMbPerSecond = 5;
 const targetP99Ms = 2;
 
 // ------------------------------------------------------------------------------------------------ the text
-
-/** A small deterministic PRNG (mulberry32): the same text on every run. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const firstNames = [
   'Anna',
@@ -87,7 +75,7 @@ const code = [
 ];
 
 function mixedText(bytes: number): string {
-  const next = random(20260101);
+  const next = seeded(20260101);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)]!;
   const person = () => `${pick(firstNames)} ${pick(lastNames)}`;
   const digits = (n: number) => Array.from({ length: n }, () => Math.floor(next() * 10)).join('');
