@@ -1,4 +1,5 @@
 import { useId, type ReactNode, type SelectHTMLAttributes, type TextareaHTMLAttributes } from 'react';
+import { FieldNote } from '../ui/Field.tsx';
 
 /** A settings section: its heading (h2, under the page's h1), what it is for, and its content. */
 export function Section({
@@ -61,18 +62,14 @@ export function SelectField({
       <label htmlFor={id} className="text-sm font-medium text-zinc-800 dark:text-zinc-200">
         {label}
       </label>
-      <select id={id} aria-describedby={hint ? `${id}-hint` : undefined} className={controlClass} {...select}>
+      <select id={id} aria-describedby={hint ? `${id}-note` : undefined} className={controlClass} {...select}>
         {options.map((option) => (
           <option key={option.value} value={option.value}>
             {option.label}
           </option>
         ))}
       </select>
-      {hint && (
-        <p id={`${id}-hint`} className="text-xs text-zinc-500 dark:text-zinc-400">
-          {hint}
-        </p>
-      )}
+      <FieldNote id={id} hint={hint} />
     </div>
   );
 }
@@ -103,14 +100,7 @@ export function TextAreaField({
         className={`${controlClass} font-mono aria-invalid:border-red-600`}
         {...textarea}
       />
-      {note && (
-        <p
-          id={`${id}-note`}
-          className={`text-xs ${error ? 'text-red-700 dark:text-red-400' : 'text-zinc-500 dark:text-zinc-400'}`}
-        >
-          {note}
-        </p>
-      )}
+      <FieldNote id={id} error={error} hint={hint} />
     </div>
   );
 }
