@@ -80,6 +80,13 @@ const HttpTool = z.strictObject({
     .optional()
     .describe('Sent with every call. Stored and shown as given: not for secrets (docs/agents.md)'),
   approval: ApprovalPolicy.default('ask').describe('Default `ask`: a call goes out of Fidus'),
+  idempotent: z
+    .boolean()
+    .default(false)
+    .describe(
+      'Safe to call twice with the same arguments: after a crash during a call, the run calls it again instead ' +
+        'of stopping `interrupted` for a person',
+    ),
 });
 
 export const AgentTool = z.discriminatedUnion('kind', [BuiltinTool, McpTool, HttpTool], {

@@ -8,7 +8,7 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
-import { agentRoutes } from '../agents/index.ts';
+import { agentRoutes, runRoutes, type AgentRunService } from '../agents/index.ts';
 import { FidusError, hasRole, newId, type Logger, type RouteAccess, type TrustProxy } from '../core/index.ts';
 import type { Database } from '../db/index.ts';
 import type { Accounts } from '../domains/accounts/index.ts';
@@ -43,6 +43,8 @@ export interface AppDeps {
   queue?: Queue;
   /** Serves the chat workspace API (`/api/v1/projects`, `/threads`, …) when given. */
   chat?: Pick<Chat, 'routes'>;
+  /** Serves agent runs (`/api/v1/agents/:id/runs`, `/api/v1/runs`) when given. */
+  agentRuns?: AgentRunService;
   /** The built web app served at `/` (docs/web.md); default: `web/dist` when it is built; false: none. */
   webDir?: string | false;
 }
@@ -199,6 +201,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(privacyRoutes(deps.db));
       // Definitions need the database; the gateway, when there is one, checks their models.
       await api.register(agentRoutes(deps.db, deps.gateway));
+      if (deps.agentRuns) await api.register(runRoutes(deps.db, deps.agentRuns, deps.events));
     },
     { prefix: '/api/v1' },
   );

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { createLogger, resolveMasterKeyring, type Config, type Logger } from '../core/index.ts';
 import { openDatabase, Vault, type Database } from '../db/index.ts';
 import { bootstrapInviteHours, createAccounts, type Accounts } from '../domains/accounts/index.ts';
+import { AgentRunService, ToolRegistry } from '../agents/index.ts';
 import { createChat, type Chat } from '../domains/chat/index.ts';
 import { chatPrivacy } from '../domains/privacy/index.ts';
 import { buildApp } from './app.ts';
@@ -106,11 +107,15 @@ export async function createServer(
       onError: (error) => logger.error({ err: error }, 'chat: a background step failed'),
       onPurged: (result) => logger.info(result, 'chat retention: expired threads deleted'),
     });
+    // Built-in tools are registered by the domains above; the run job is defined before the queue starts.
+    const tools = new ToolRegistry();
+    const agentRuns = new AgentRunService({ db, gateway, queue, registry: tools });
     const app = await buildApp({
       db,
       logger,
       accounts,
       gateway,
+      agentRuns,
       metrics,
       version,
       trustProxy: config.trustProxy,

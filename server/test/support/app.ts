@@ -8,6 +8,7 @@ import {
   type TrustProxy,
 } from '../../src/core/index.ts';
 import { Vault } from '../../src/db/index.ts';
+import { AgentRunService, ToolRegistry } from '../../src/agents/index.ts';
 import { EmbeddedQueue } from '../../src/jobs/index.ts';
 import { createGateway } from '../../src/gateway/index.ts';
 import { createAccounts, type Accounts } from '../../src/domains/accounts/index.ts';
@@ -18,8 +19,9 @@ import { createTestDatabase, type TestDatabase } from './database.ts';
 export interface TestApp {
   app: FastifyInstance;
   accounts: Accounts;
-  /** The embedded job queue behind `/api/v1/jobs`; not started (call `queue.start`). */
+  /** The embedded job queue behind `/api/v1/jobs`; not started unless `workers` (or call `queue.start`). */
   queue: EmbeddedQueue;
+  agentRuns: AgentRunService;
   database: TestDatabase;
   close(): Promise<void>;
 }
@@ -35,6 +37,10 @@ export async function createTestApp(
     file?: Record<string, unknown>;
     /** Where the app logs; default: nowhere (FIDUS_TEST_LOG_LEVEL to see it). */
     logger?: Logger;
+    /** Built-in tools agent runs may call; default: none. */
+    tools?: ToolRegistry;
+    /** Start working jobs (agent runs, chat titles); default: enqueueing only. */
+    workers?: boolean;
   } = {},
 ): Promise<TestApp> {
   const database = options.database ?? (await createTestDatabase());
@@ -57,20 +63,25 @@ export async function createTestApp(
   const queue = new EmbeddedQueue(database.db);
   const file = FileConfigSchema.parse(options.file ?? {});
   const chat = await createChat({ db: database.db, gateway, queue, settings: file.chat, onError: () => {} });
+  const registry = options.tools ?? new ToolRegistry();
+  const agentRuns = new AgentRunService({ db: database.db, gateway, queue, registry });
   const app = await buildApp({
     db: database.db,
     logger,
     accounts,
     gateway,
     queue,
+    agentRuns,
     chat,
     trustProxy: options.trustProxy ?? false,
   });
   await app.ready();
+  if (options.workers) await queue.start({ concurrency: 8 });
   return {
     app,
     accounts,
     queue,
+    agentRuns,
     database,
     close: async () => {
       await app.close();
