@@ -71,6 +71,22 @@ const EnvSchema = z.object({
       .max(3_600_000, 'must be an integer from 0 to 3600000')
       .default(30_000),
   ),
+  FIDUS_JOB_STALLED_CHECK_MS: z.preprocess(
+    emptyToUndefined,
+    z.coerce
+      .number({ error: 'must be an integer from 100 to 600000' })
+      .int('must be an integer from 100 to 600000')
+      .min(100, 'must be an integer from 100 to 600000')
+      .max(600_000, 'must be an integer from 100 to 600000')
+      .default(30_000),
+  ),
+  FIDUS_QUEUE_PREFIX: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1 to 64 letters, digits, "_" or "-"')
+      .default('fidus'),
+  ),
   FIDUS_TRUST_PROXY: z.preprocess(
     emptyToUndefined,
     z
@@ -120,6 +136,13 @@ export interface Config {
   workerConcurrency: number;
   /** On SIGTERM, how long running jobs may take to finish before they are aborted and queued again. */
   shutdownGraceMs: number;
+  /**
+   * FIDUS_JOB_STALLED_CHECK_MS (distributed backend): how often workers look for jobs whose worker died (their
+   * lease ran out). Default 30 s.
+   */
+  jobStalledCheckMs: number;
+  /** FIDUS_QUEUE_PREFIX (distributed backend): the job queue's key prefix in Redis; instances sharing a Redis differ. */
+  queuePrefix: string;
   file: FileConfig;
   configPath: string | undefined;
 }
@@ -181,6 +204,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     trustProxy: parseTrustProxy(values.FIDUS_TRUST_PROXY),
     workerConcurrency: values.FIDUS_WORKER_CONCURRENCY,
     shutdownGraceMs: values.FIDUS_SHUTDOWN_GRACE_MS,
+    jobStalledCheckMs: values.FIDUS_JOB_STALLED_CHECK_MS,
+    queuePrefix: values.FIDUS_QUEUE_PREFIX,
     file,
     configPath,
   };

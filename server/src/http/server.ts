@@ -42,7 +42,13 @@ export interface RunningServer {
 async function createQueue(config: Config, db: Database, logger: Logger): Promise<Queue> {
   const onError = (error: unknown) => logger.error({ err: error }, 'job queue bookkeeping failed; retrying');
   return config.mode === 'server' && config.redisUrl
-    ? createDistributedQueue({ db, redisUrl: config.redisUrl, onError })
+    ? createDistributedQueue({
+        db,
+        redisUrl: config.redisUrl,
+        stalledIntervalMs: config.jobStalledCheckMs,
+        prefix: config.queuePrefix,
+        onError,
+      })
     : new EmbeddedQueue(db, { onError });
 }
 

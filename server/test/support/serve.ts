@@ -20,7 +20,7 @@ export interface ServedFidus {
   stop(): Promise<number | null>;
 }
 
-/** Starts `fidus serve` as a user would and waits for its "listening" log line. */
+/** Starts `fidus serve` as a user would and waits for its "listening" log line (a worker's: "running", no url). */
 export function serveFidus(env: NodeJS.ProcessEnv, args: string[] = []): Promise<ServedFidus> {
   const child = spawn(process.execPath, [fidusBin, 'serve', ...args], {
     env,
@@ -37,7 +37,9 @@ export function serveFidus(env: NodeJS.ProcessEnv, args: string[] = []): Promise
     child.once('exit', early);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      const line = output.split('\n').find((l) => l.includes('"fidus is listening"'));
+      const line = output
+        .split('\n')
+        .find((l) => l.includes('"fidus is listening"') || l.includes('"fidus worker is running"'));
       if (!line) return;
       clearTimeout(timer);
       child.stdout!.off('data', onData);
@@ -45,7 +47,7 @@ export function serveFidus(env: NodeJS.ProcessEnv, args: string[] = []): Promise
       child.stdout!.resume();
       resolve({
         child,
-        url: (JSON.parse(line) as { url: string }).url,
+        url: (JSON.parse(line) as { url?: string }).url ?? '',
         stop: () => {
           if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
           return exited;

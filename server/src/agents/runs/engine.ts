@@ -360,11 +360,11 @@ export function runJob(options: RunEngineOptions): JobDefinition<RunJobPayload> 
     payload: RunJobPayload,
     attempts: 20,
     backoff: { type: 'exponential', delayMs: 1_000, maxDelayMs: 60_000 },
-    leaseMs: 30_000,
+    leaseMs: 10_000,
     run: async (job) => {
       const ledger = await RunLedger.claim(options.db, job.payload.tenantId, job.payload.runId, job.id);
       if (!ledger) return;
-      const heartbeat = setInterval(() => void job.heartbeat().catch(() => {}), 10_000);
+      const heartbeat = setInterval(() => void job.heartbeat().catch(() => {}), 3_000);
       heartbeat.unref();
       try {
         await new RunAttempt(options, ledger, job).drive();
