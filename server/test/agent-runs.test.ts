@@ -60,7 +60,10 @@ beforeAll(async () => {
     tools,
     workers: true,
     file: {
-      providers: [{ id: 'fake', type: 'openai-compatible', baseURL: fake.url, discover: false }],
+      // A cloud provider, as far as privacy goes: what it is sent is protected.
+      providers: [
+        { id: 'fake', type: 'openai-compatible', baseURL: fake.url, discover: false, local: false },
+      ],
       models: [{ alias: 'fast', targets: [{ provider: 'fake', model: 'gpt-4o-mini' }] }],
       prices: { 'fake/gpt-4o-mini': { input: 1_000, output: 1_000 } },
     },
@@ -278,6 +281,30 @@ describe('limits', () => {
     const done = await settled((await start(await agent({ timeLimitSeconds: 1 }))).id);
     expect(done).toMatchObject({ state: 'completed', endReason: 'time_limit' });
     expect(Date.now() - started).toBeLessThan(4_000);
+  });
+});
+
+describe('privacy', () => {
+  it('sends placeholders to a cloud model and gives the tool the real values', async () => {
+    const email = 'ann.smith@example.com';
+    fake.script({ kind: 'echo' });
+    const done = await settled((await start(await agent(), `Write to ${email} please`)).id);
+    expect(done.state).toBe('completed');
+    expect(JSON.stringify(fake.requests[0]!.body)).not.toContain(email);
+    // The echo of the placeholder is restored in what the run keeps.
+    expect(done.output).toContain(email);
+  });
+
+  it('applies the tenant’s policy: a blocked type ends the run with pii_blocked', async () => {
+    const put = await call(owner, 'PUT', '/privacy/policy', { types: { EMAIL: { cloud: 'block' } } });
+    expect(put.status).toBe(200);
+    try {
+      const done = await settled((await start(await agent(), 'Write to bob@example.com')).id);
+      expect(done).toMatchObject({ state: 'failed', endReason: 'error', error: { code: 'pii_blocked' } });
+      expect(fake.requests).toHaveLength(0);
+    } finally {
+      await call(owner, 'PUT', '/privacy/policy', {});
+    }
   });
 });
 

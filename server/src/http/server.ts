@@ -5,7 +5,7 @@ import { openDatabase, Vault, type Database } from '../db/index.ts';
 import { bootstrapInviteHours, createAccounts, type Accounts } from '../domains/accounts/index.ts';
 import { AgentRunService, ToolRegistry } from '../agents/index.ts';
 import { createChat, type Chat } from '../domains/chat/index.ts';
-import { chatPrivacy } from '../domains/privacy/index.ts';
+import { chatPrivacy, privacyScopes } from '../domains/privacy/index.ts';
 import { buildApp } from './app.ts';
 import { requestLogEvents } from './request-events.ts';
 import { Registry } from 'prom-client';
@@ -115,7 +115,13 @@ export async function createServer(
     });
     // Built-in tools are registered by the domains above; the run job is defined before the queue starts.
     const tools = new ToolRegistry();
-    const agentRuns = new AgentRunService({ db, gateway, queue, registry: tools });
+    const agentRuns = new AgentRunService({
+      db,
+      gateway,
+      queue,
+      registry: tools,
+      privacyScopes: (tenantId) => privacyScopes(db, tenantId, {}),
+    });
     const app = await buildApp({
       db,
       logger,

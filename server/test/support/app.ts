@@ -13,6 +13,7 @@ import { EmbeddedQueue } from '../../src/jobs/index.ts';
 import { createGateway } from '../../src/gateway/index.ts';
 import { createAccounts, type Accounts } from '../../src/domains/accounts/index.ts';
 import { createChat } from '../../src/domains/chat/index.ts';
+import { privacyScopes } from '../../src/domains/privacy/index.ts';
 import { buildApp } from '../../src/http/index.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
 
@@ -64,7 +65,13 @@ export async function createTestApp(
   const file = FileConfigSchema.parse(options.file ?? {});
   const chat = await createChat({ db: database.db, gateway, queue, settings: file.chat, onError: () => {} });
   const registry = options.tools ?? new ToolRegistry();
-  const agentRuns = new AgentRunService({ db: database.db, gateway, queue, registry });
+  const agentRuns = new AgentRunService({
+    db: database.db,
+    gateway,
+    queue,
+    registry,
+    privacyScopes: (tenantId) => privacyScopes(database.db, tenantId, {}),
+  });
   const app = await buildApp({
     db: database.db,
     logger,

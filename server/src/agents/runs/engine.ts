@@ -2,8 +2,9 @@ import { generateText, isStepCount, jsonSchema, tool, type ModelMessage, type To
 import { z } from 'zod';
 import { FidusError, type Role } from '../../core/index.ts';
 import type { Database } from '../../db/index.ts';
-import type { Gateway } from '../../gateway/index.ts';
+import type { Gateway, PrivacyContext } from '../../gateway/index.ts';
 import type { JobDefinition, RunningJob } from '../../jobs/index.ts';
+import { emptyMapping, type PrivacyPolicy, type PseudonymMap } from '../../privacy/index.ts';
 import type { AgentDefinition } from '../schemas.ts';
 import { toolErrorOutput, type ToolCallContext, type ToolRegistry, type ToolResult } from '../tools.ts';
 import { RunLedger, RunSuperseded } from './ledger.ts';
@@ -21,6 +22,8 @@ export interface RunEngineOptions {
   gateway: Pick<Gateway, 'chatCompletion'>;
   registry: ToolRegistry;
   mcp?: McpToolSource | undefined;
+  /** The tenant's privacy policies for its model calls (domains/privacy); without it the default policy applies. */
+  privacyScopes?: ((tenantId: string) => Promise<readonly PrivacyPolicy[]>) | undefined;
 }
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
@@ -120,6 +123,7 @@ class RunAttempt {
   #definition!: AgentDefinition;
   #byKey = new Map<string, RunTool>();
   #byWire = new Map<string, RunTool>();
+  #mapping: PseudonymMap | undefined;
 
   constructor(options: RunEngineOptions, ledger: RunLedger, job: RunningJob<RunJobPayload>) {
     this.#options = options;
@@ -156,6 +160,15 @@ class RunAttempt {
       const ended = await this.#callModel();
       if (ended) return;
     }
+  }
+
+  /** The tenant's policies with one mapping for the attempt, so that a value keeps its placeholder across calls. */
+  #privacy(): (() => Promise<PrivacyContext>) | undefined {
+    const scopesOf = this.#options.privacyScopes;
+    if (!scopesOf) return undefined;
+    this.#mapping ??= emptyMapping();
+    const mapping = this.#mapping;
+    return async () => ({ scopes: await scopesOf(this.#ledger.run.tenantId), mapping });
   }
 
   #limitReached(): EndReason | undefined {
@@ -206,6 +219,7 @@ class RunAttempt {
           model,
           tenantId: run.tenantId,
           userId: run.startedBy,
+          privacy: this.#privacy(),
           onResponse: (report) => this.#recordModelStep(report),
         }),
         ...(instructions ? { instructions } : {}),

@@ -11,7 +11,7 @@ import type {
   LanguageModelV4ToolResultOutput,
 } from '@ai-sdk/provider';
 import { FidusError, newId } from '../../core/index.ts';
-import type { CallContext, Gateway, SettledCall } from '../../gateway/index.ts';
+import type { CallContext, Gateway, PrivacyContext, SettledCall } from '../../gateway/index.ts';
 
 /** What a model call cost, as the gateway's accounting has it (null: the call never reached a provider). */
 export interface ModelCallReport {
@@ -25,6 +25,8 @@ export interface GatewayModelOptions {
   model: string;
   tenantId: string;
   userId: string | null;
+  /** The run's privacy context (the tenant's policies, one mapping for the run); without it the default applies. */
+  privacy?: (() => Promise<PrivacyContext>) | undefined;
   /** Called with each answer before the SDK acts on it (runs its tools): a run records the model step here. */
   onResponse(report: ModelCallReport): Promise<void>;
 }
@@ -141,6 +143,7 @@ export function gatewayModel(options: GatewayModelOptions): LanguageModelV4 {
       requestId: newId(),
       signal: call.abortSignal ?? new AbortController().signal,
       onSettled: settle,
+      privacy: await options.privacy?.(),
     };
     const tools = (call.tools ?? [])
       .filter((tool) => tool.type === 'function')
