@@ -185,6 +185,25 @@ describe('a run', () => {
   });
 });
 
+describe('built-in tools of the domains', () => {
+  it('searches the threads the run’s user can see with chat’s `search_threads`, and no others', async () => {
+    const thread = await call(owner, 'POST', '/threads', { title: 'Quarterly budget & review' });
+    expect(thread.status).toBe(201);
+    const id = await agent({ tools: [{ kind: 'builtin', name: 'search_threads' }] });
+    const search = toolCall('search_threads', { query: 'budget' });
+    fake.script(search, answer('Found it.'), search, answer('Nothing.'));
+    const mine = await settled((await start(id)).id);
+    expect(mine.steps[1]).toMatchObject({ state: 'completed', isError: false });
+    expect(mine.steps[1].result.hits).toEqual([
+      expect.objectContaining({ threadId: thread.body.id, threadTitle: 'Quarterly budget & review' }),
+    ]);
+    expect(mine.steps[1].result.hits[0].snippet).not.toContain('<mark>');
+    // Another member does not see the owner's private thread, and neither does their run.
+    const theirs = await settled((await start(id, 'Search', member)).id, member);
+    expect(theirs.steps[1].result.hits).toEqual([]);
+  });
+});
+
 describe('approval', () => {
   it('stops at an `ask` tool with the proposed arguments, and runs what the person approved, edited', async () => {
     fake.script(toolCall('send_mail', { to: 'ann@example.com', text: 'Hi' }), answer('Mail sent.'));

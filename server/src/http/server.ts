@@ -103,7 +103,10 @@ export async function createServer(
       // Other processes' revocations arrive as notifications; the TTL only bounds a notification that is lost.
       authCacheTtlMs: config.mode === 'server' ? 60_000 : undefined,
     });
+    // Domains register their built-in tools here for agents and MCP hosts.
+    const tools = new ToolRegistry();
     chat = await createChat({
+      tools,
       db,
       gateway,
       queue,
@@ -113,8 +116,7 @@ export async function createServer(
       onError: (error) => logger.error({ err: error }, 'chat: a background step failed'),
       onPurged: (result) => logger.info(result, 'chat retention: expired threads deleted'),
     });
-    // Built-in tools are registered by the domains above; the run job is defined before the queue starts.
-    const tools = new ToolRegistry();
+    // The run job is defined before the queue starts.
     const agentRuns = new AgentRunService({
       db,
       gateway,

@@ -63,8 +63,15 @@ export async function createTestApp(
   });
   const queue = new EmbeddedQueue(database.db);
   const file = FileConfigSchema.parse(options.file ?? {});
-  const chat = await createChat({ db: database.db, gateway, queue, settings: file.chat, onError: () => {} });
   const registry = options.tools ?? new ToolRegistry();
+  const chat = await createChat({
+    db: database.db,
+    gateway,
+    queue,
+    settings: file.chat,
+    tools: registry,
+    onError: () => {},
+  });
   const agentRuns = new AgentRunService({
     db: database.db,
     gateway,

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ChatSettings } from '../../core/index.ts';
+import type { ToolRegistry } from '../../agents/index.ts';
 import type { Database } from '../../db/index.ts';
 import type { Gateway } from '../../gateway/index.ts';
 import type { EventHub, Queue } from '../../jobs/index.ts';
@@ -13,6 +14,7 @@ import { settingsRoutes } from './settings-routes.ts';
 import { templatesRoutes } from './templates-routes.ts';
 import { transferRoutes } from './transfer-routes.ts';
 import { defineTitleJob, requestTitle } from './title.ts';
+import { registerChatTools } from './tools.ts';
 import { ContextWindows } from './windows.ts';
 
 export { chatMessageCompleted } from './events.ts';
@@ -35,6 +37,8 @@ export interface ChatOptions {
   onError: (error: unknown) => void;
   /** Hears the nightly purge. */
   onPurged?: (result: PurgeResult) => void;
+  /** Where chat registers its tools for agents and MCP hosts (`search_threads`). */
+  tools?: ToolRegistry | undefined;
 }
 
 /** Chat workspaces: projects, threads, branching messages with live answers, search, templates, retention. */
@@ -72,6 +76,7 @@ export async function createChat(options: ChatOptions): Promise<Chat> {
     windows: new ContextWindows(gateway, settings.defaultContextWindow),
   };
   defineTitleJob(queue, db, gateway, () => settings.titleModel);
+  if (options.tools) registerChatTools(options.tools, db);
   await scheduleRetention(queue, db, options.onPurged ?? (() => {}));
   await live.start();
   // Answers left `streaming` by a process that died: ended now, then whenever they go quiet.
