@@ -55,6 +55,19 @@ beforeAll(async () => {
       throw new Error('the tool blew up');
     },
   });
+  tools.register({
+    name: 'wait',
+    description: 'Takes five seconds, unless aborted',
+    input: z.strictObject({}),
+    execute: (_args, context) =>
+      new Promise((resolve, reject) => {
+        const timer = setTimeout(resolve, 5_000);
+        context.signal.addEventListener('abort', () => {
+          clearTimeout(timer);
+          reject(context.signal.reason as Error);
+        });
+      }),
+  });
   t = await createTestApp({
     signup: 'open',
     tools,
@@ -324,6 +337,18 @@ describe('privacy', () => {
     } finally {
       await call(owner, 'PUT', '/privacy/policy', {});
     }
+  });
+});
+
+describe('limits, during a tool call', () => {
+  it('ends a run at its time limit while a tool runs, the call recorded as cut off', async () => {
+    fake.script(toolCall('wait', {}));
+    const started = Date.now();
+    const id = await agent({ tools: [{ kind: 'builtin', name: 'wait' }], timeLimitSeconds: 1 });
+    const done = await settled((await start(id)).id);
+    expect(done).toMatchObject({ state: 'completed', endReason: 'time_limit' });
+    expect(done.steps[1]).toMatchObject({ toolName: 'wait', isError: true, result: { error: expect.stringContaining('time limit') } });
+    expect(Date.now() - started).toBeLessThan(4_000);
   });
 });
 

@@ -1,5 +1,6 @@
 // Agents (layer 3): versioned agent definitions (instructions, model, tools with approval policies, limits) and
-// their durable runs on the job queue, with human approval (docs/agents.md).
+// their durable runs on the job queue, with human approval (docs/agents.md); MCP servers as tool sources and Fidus
+// as an MCP server (docs/mcp.md).
 export * as agentsSchema from './schema.ts';
 export { agentRoutes } from './routes.ts';
 export { loadAgentVersion, type ModelCatalog } from './store.ts';
@@ -23,3 +24,5 @@ export type {
   RunWithSteps,
   StepView,
 } from './runs/index.ts';
+export { createMcpHub, mcpEndpoint, mcpServerRoutes, McpServerSchema } from './mcp/index.ts';
+export type { McpEndpointDeps, McpHub, McpHubOptions, McpServerView } from './mcp/index.ts';

@@ -110,6 +110,55 @@ const ChatSettingsSchema = z.strictObject({
   flushMs: milliseconds(10_000).default(50),
 });
 
+/** A name of an MCP server: the namespace of its tools (`name.tool`), as agents' tool names are written. */
+const mcpServerName = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1–64 letters, digits, "_" or "-"');
+
+/** An MCP server Fidus starts as a child process and talks to over stdio (docs/mcp.md). */
+const McpStdioServerSchema = z.strictObject({
+  name: mcpServerName,
+  /** An executable named in `mcp.allowedCommands`, exactly as written there. */
+  command: z.string().min(1),
+  args: z.array(z.string()).default([]),
+  /** Added to the few variables the child inherits (PATH, HOME, …); not the whole environment of Fidus. */
+  env: z.record(z.string(), z.string()).optional(),
+  cwd: z.string().min(1).optional(),
+  /** Tenants that may use it; default: every tenant. */
+  tenants: z.array(z.uuid()).optional(),
+  /** Tools safe to call again after a crash left the outcome unknown (agents' runs retry them). */
+  idempotentTools: z.array(z.string().min(1)).default([]),
+});
+
+/**
+ * MCP servers of the operator. stdio servers run commands on this host, so they come only from this file, and
+ * only commands listed in `allowedCommands` may run: a typo or an edit of one place cannot start anything else.
+ */
+const McpSettingsSchema = z
+  .strictObject({
+    allowedCommands: z.array(z.string().min(1)).default([]),
+    stdio: z.array(McpStdioServerSchema).default([]),
+  })
+  .superRefine((mcp, context) => {
+    const allowed = new Set(mcp.allowedCommands);
+    const seen = new Set<string>();
+    mcp.stdio.forEach((server, index) => {
+      if (!allowed.has(server.command)) {
+        context.addIssue({
+          code: 'custom',
+          path: ['stdio', index, 'command'],
+          message: `"${server.command}" is not in mcp.allowedCommands`,
+        });
+      }
+      if (seen.has(server.name)) {
+        context.addIssue({
+          code: 'custom',
+          path: ['stdio', index, 'name'],
+          message: `repeats the server name "${server.name}"`,
+        });
+      }
+      seen.add(server.name);
+    });
+  });
+
 export const FileConfigSchema = z.strictObject({
   $schema: z.string().optional(),
   providers: z.array(ProviderConfigSchema).optional(),
@@ -119,6 +168,7 @@ export const FileConfigSchema = z.strictObject({
   gateway: GatewaySettingsSchema.default(GatewaySettingsSchema.parse({})),
   limits: LimitsConfigSchema.optional(),
   chat: ChatSettingsSchema.default(ChatSettingsSchema.parse({})),
+  mcp: McpSettingsSchema.default(McpSettingsSchema.parse({})),
 });
 
 export type FileConfig = z.infer<typeof FileConfigSchema>;
@@ -126,5 +176,7 @@ export type ProviderConfig = z.infer<typeof ProviderConfigSchema>;
 export type ModelAliasConfig = z.infer<typeof ModelAliasSchema>;
 export type GatewaySettings = z.infer<typeof GatewaySettingsSchema>;
 export type ChatSettings = z.infer<typeof ChatSettingsSchema>;
+export type McpSettings = z.infer<typeof McpSettingsSchema>;
+export type McpStdioServerConfig = z.infer<typeof McpStdioServerSchema>;
 export type PriceConfig = z.infer<typeof PriceSchema>;
 export type LimitsConfig = z.infer<typeof LimitsConfigSchema>;

@@ -8,9 +8,17 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
-import { agentRoutes, runRoutes, type AgentRunService } from '../agents/index.ts';
+import {
+  agentRoutes,
+  mcpEndpoint,
+  mcpServerRoutes,
+  runRoutes,
+  type AgentRunService,
+  type McpHub,
+  type ToolRegistry,
+} from '../agents/index.ts';
 import { FidusError, hasRole, newId, type Logger, type RouteAccess, type TrustProxy } from '../core/index.ts';
-import type { Database } from '../db/index.ts';
+import type { Database, Vault } from '../db/index.ts';
 import type { Accounts } from '../domains/accounts/index.ts';
 import type { Chat } from '../domains/chat/index.ts';
 import { privacyRoutes, withCallerPolicies } from '../domains/privacy/index.ts';
@@ -45,6 +53,10 @@ export interface AppDeps {
   chat?: Pick<Chat, 'routes'>;
   /** Serves agent runs (`/api/v1/agents/:id/runs`, `/api/v1/runs`) when given. */
   agentRuns?: AgentRunService;
+  /** Serves `/api/v1/mcp-servers` (attached MCP servers; header values sealed by the vault) when given. */
+  mcp?: { hub: McpHub; vault: Vault };
+  /** The domains' built-in tools: with `agentRuns` and the gateway, Fidus's own MCP server at `/mcp` offers them. */
+  tools?: ToolRegistry;
   /** The built web app served at `/` (docs/web.md); default: `web/dist` when it is built; false: none. */
   webDir?: string | false;
 }
@@ -202,9 +214,22 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       // Definitions need the database; the gateway, when there is one, checks their models.
       await api.register(agentRoutes(deps.db, deps.gateway));
       if (deps.agentRuns) await api.register(runRoutes(deps.db, deps.agentRuns, deps.events));
+      if (deps.mcp) await api.register(mcpServerRoutes(deps.db, deps.mcp.vault, deps.mcp.hub));
     },
     { prefix: '/api/v1' },
   );
+  if (deps.gateway && deps.agentRuns && deps.tools) {
+    await app.register(
+      mcpEndpoint({
+        accounts: deps.accounts,
+        registry: deps.tools,
+        gateway: deps.gateway,
+        runs: deps.agentRuns,
+        db: deps.db,
+        onError: (error) => deps.logger.warn({ err: error }, 'mcp endpoint failed'),
+      }),
+    );
+  }
   if (web) await app.register(web.routes);
   if (deps.gateway) {
     // Every /v1 call carries its caller's privacy policies (docs/privacy.md).

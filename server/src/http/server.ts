@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { createLogger, resolveMasterKeyring, type Config, type Logger } from '../core/index.ts';
 import { openDatabase, Vault, type Database } from '../db/index.ts';
 import { bootstrapInviteHours, createAccounts, type Accounts } from '../domains/accounts/index.ts';
-import { AgentRunService, ToolRegistry } from '../agents/index.ts';
+import { AgentRunService, createMcpHub, ToolRegistry, type McpHub } from '../agents/index.ts';
 import { createChat, type Chat } from '../domains/chat/index.ts';
 import { chatPrivacy, privacyScopes } from '../domains/privacy/index.ts';
 import { buildApp } from './app.ts';
@@ -81,6 +81,7 @@ export async function createServer(
   const queue = await createQueue(config, db, logger);
   let dispatcher: EventDispatcher | undefined;
   let chat: Chat | undefined;
+  let mcpHub: McpHub | undefined;
   try {
     await db.migrate();
     events = await createEventHub({
@@ -116,12 +117,24 @@ export async function createServer(
       onError: (error) => logger.error({ err: error }, 'chat: a background step failed'),
       onPurged: (result) => logger.info(result, 'chat retention: expired threads deleted'),
     });
+    // Workers call MCP tools too: every role has the hub (connections open on first use).
+    mcpHub = createMcpHub({
+      db,
+      vault,
+      config: config.file.mcp,
+      onError: (error, server) =>
+        logger.warn(
+          { err: error, mcpServer: server.name, tenantId: server.tenantId },
+          'MCP server unreachable',
+        ),
+    });
     // The run job is defined before the queue starts.
     const agentRuns = new AgentRunService({
       db,
       gateway,
       queue,
       registry: tools,
+      mcp: mcpHub,
       privacyScopes: (tenantId) => privacyScopes(db, tenantId, {}),
     });
     const app = await buildApp({
@@ -170,6 +183,8 @@ export async function createServer(
             // Running jobs get the grace period, then go back to the queue.
             await queue.close(config.shutdownGraceMs);
           } finally {
+            // After the jobs, which may call MCP tools; stops the operator's stdio MCP servers too.
+            await mcpHub?.close();
             clearInterval(sweep);
             await events!.close();
             accounts.close();
@@ -180,6 +195,7 @@ export async function createServer(
     };
   } catch (error) {
     await chat?.close(0);
+    await mcpHub?.close();
     await dispatcher?.close();
     await queue.close(0);
     await events?.close();

@@ -8,7 +8,7 @@ import {
   type TrustProxy,
 } from '../../src/core/index.ts';
 import { Vault } from '../../src/db/index.ts';
-import { AgentRunService, ToolRegistry } from '../../src/agents/index.ts';
+import { AgentRunService, createMcpHub, ToolRegistry } from '../../src/agents/index.ts';
 import { EmbeddedQueue } from '../../src/jobs/index.ts';
 import { createGateway } from '../../src/gateway/index.ts';
 import { createAccounts, type Accounts } from '../../src/domains/accounts/index.ts';
@@ -55,14 +55,11 @@ export async function createTestApp(
   });
   // Without a file no providers are configured: the gateway's routes exist (and get fuzzed), its upstream is an
   // Ollama nobody runs.
-  const gateway = createGateway({
-    file: FileConfigSchema.parse(options.file ?? {}),
-    env: {},
-    db: database.db,
-    vault: new Vault({ current: masterKey, previous: [] }),
-  });
-  const queue = new EmbeddedQueue(database.db);
   const file = FileConfigSchema.parse(options.file ?? {});
+  const vault = new Vault({ current: masterKey, previous: [] });
+  const gateway = createGateway({ file, env: {}, db: database.db, vault });
+  const queue = new EmbeddedQueue(database.db);
+  const hub = createMcpHub({ db: database.db, vault, config: file.mcp });
   const registry = options.tools ?? new ToolRegistry();
   const chat = await createChat({
     db: database.db,
@@ -77,6 +74,7 @@ export async function createTestApp(
     gateway,
     queue,
     registry,
+    mcp: hub,
     privacyScopes: (tenantId) => privacyScopes(database.db, tenantId, {}),
   });
   const app = await buildApp({
@@ -86,6 +84,8 @@ export async function createTestApp(
     gateway,
     queue,
     agentRuns,
+    mcp: { hub, vault },
+    tools: registry,
     chat,
     trustProxy: options.trustProxy ?? false,
   });
@@ -101,6 +101,7 @@ export async function createTestApp(
       await app.close();
       await chat.close(0);
       await queue.close(0);
+      await hub.close();
       await gateway.close();
       accounts.close();
       await database.drop();

@@ -49,12 +49,22 @@ const textOf = (step: AgentRunStepRow | undefined) =>
     .map((part) => (part as { text: string }).text)
     .join('') || null;
 
-function isSuperseded(error: unknown): boolean {
+/** A tool call outlived the run's time limit. */
+class TimeLimitReached extends Error {
+  constructor() {
+    super('The run’s time limit was reached');
+    this.name = 'TimeLimitReached';
+  }
+}
+
+function causedBy(error: unknown, type: abstract new (...args: never[]) => Error): boolean {
   for (let at = error; at; at = (at as { cause?: unknown }).cause) {
-    if (at instanceof RunSuperseded) return true;
+    if (at instanceof type) return true;
   }
   return false;
 }
+
+const isSuperseded = (error: unknown) => causedBy(error, RunSuperseded);
 
 /** The error result of a call that cannot run at all (no such tool, arguments not an object); else undefined. */
 function refusalOf(call: Extract<ModelPart, { type: 'tool-call' }>, byKey: Map<string, RunTool>) {
@@ -149,17 +159,25 @@ class RunAttempt {
     const tools = await resolveTools(run.tenantId, this.#definition, registry, mcp);
     this.#byKey = new Map(tools.map((each) => [each.key, each]));
     this.#byWire = new Map(tools.map((each) => [each.wireName, each]));
-    for (;;) {
-      if ((await this.#settlePending()) === 'stopped') return;
-      const lastModel = this.#ledger.steps.findLast((step) => step.kind === 'model');
-      if (lastModel && toolCallsOf(lastModel).length === 0) {
-        return this.#ledger.end('completed', { output: textOf(lastModel) });
+    try {
+      for (;;) {
+        if ((await this.#settlePending()) === 'stopped') return;
+        const lastModel = this.#lastModelStep();
+        if (lastModel && toolCallsOf(lastModel).length === 0) {
+          return await this.#ledger.end('completed', { output: textOf(lastModel) });
+        }
+        const limit = this.#limitReached();
+        if (limit) return await this.#ledger.end(limit, { output: textOf(lastModel) });
+        if (await this.#callModel()) return;
       }
-      const limit = this.#limitReached();
-      if (limit) return this.#ledger.end(limit, { output: textOf(lastModel) });
-      const ended = await this.#callModel();
-      if (ended) return;
+    } catch (error) {
+      if (!causedBy(error, TimeLimitReached)) throw error;
+      await this.#ledger.end('time_limit', { output: textOf(this.#lastModelStep()) });
     }
+  }
+
+  #lastModelStep(): AgentRunStepRow | undefined {
+    return this.#ledger.steps.findLast((step) => step.kind === 'model');
   }
 
   /** The tenant's policies with one mapping for the attempt, so that a value keeps its placeholder across calls. */
@@ -182,14 +200,10 @@ class RunAttempt {
 
   /** Model calls through the AI SDK's tool loop, until it stops; true when the run ended. */
   async #callModel(): Promise<boolean> {
-    const { stepLimit, costLimitUsd, timeLimitSeconds, instructions, model } = this.#definition;
+    const { stepLimit, costLimitUsd, instructions, model } = this.#definition;
     const ledger = this.#ledger;
     const run = ledger.run;
-    const timer =
-      timeLimitSeconds === null
-        ? undefined
-        : AbortSignal.timeout(Math.max(1, timeLimitSeconds * 1_000 - ledger.activeMs()));
-    const signal = timer ? AbortSignal.any([this.#job.signal, timer]) : this.#job.signal;
+    const { signal, timer } = this.#signals();
     const tools: ToolSet = {};
     for (const each of this.#byKey.values()) {
       const description = each.callable.description;
@@ -235,10 +249,7 @@ class RunAttempt {
       return false;
     } catch (error) {
       if (isSuperseded(error)) throw new RunSuperseded();
-      if (timer?.aborted) {
-        await ledger.end('time_limit', { output: textOf(ledger.steps.findLast((s) => s.kind === 'model')) });
-        return true;
-      }
+      if (timer?.aborted || causedBy(error, TimeLimitReached)) throw new TimeLimitReached();
       // Shutting down (or cancelled): the queue gives the job back, or the cancellation already ended the run.
       if (this.#job.signal.aborted) throw error;
       const failure = FidusError.from(error);
@@ -281,17 +292,35 @@ class RunAttempt {
     }
   }
 
+  /** The job's signal, and the time limit's when there is one: both abort a model or tool call in flight. */
+  #signals(): { signal: AbortSignal; timer: AbortSignal | undefined } {
+    const limit = this.#definition.timeLimitSeconds;
+    if (limit === null) return { signal: this.#job.signal, timer: undefined };
+    const timer = AbortSignal.timeout(Math.max(1, limit * 1_000 - this.#ledger.activeMs()));
+    return { signal: AbortSignal.any([this.#job.signal, timer]), timer };
+  }
+
   /** Runs a recorded call and records its result; a tool's failure is a result, never the run's end. */
   async #runTool(
     step: AgentRunStepRow,
     args: Record<string, unknown>,
     runTool: RunTool,
   ): Promise<ToolResult> {
-    const signal = this.#job.signal;
+    const { signal, timer } = this.#signals();
     let result: ToolResult;
     try {
       result = await runTool.callable.call(args, this.#context(signal));
     } catch (error) {
+      if (timer?.aborted) {
+        // Out of time mid-call: the run ends, and the record says the call was cut off.
+        await this.#ledger.updateToolCall(step, {
+          toolState: 'completed',
+          result: { error: 'The run’s time limit ended this call' },
+          isError: true,
+          finishedAt: new Date(),
+        });
+        throw new TimeLimitReached();
+      }
       if (signal.aborted) throw error;
       result = { output: toolErrorOutput(error), isError: true };
     }
