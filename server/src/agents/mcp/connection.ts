@@ -1,15 +1,9 @@
-import {
-  Client,
-  ProtocolError,
-  SdkError,
-  SdkErrorCode,
-  StreamableHTTPClientTransport,
-  type CallToolResult,
-  type Tool,
-  type Transport,
-} from '@modelcontextprotocol/client';
-import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import type { CallToolResult, Client, Tool, Transport } from '@modelcontextprotocol/client';
 import { FidusError } from '../../core/index.ts';
+
+// Loaded when a first server is connected: the SDK costs memory in every process that never uses MCP.
+const clientSdk = () => import('@modelcontextprotocol/client');
+const stdioSdk = () => import('@modelcontextprotocol/client/stdio');
 
 /** Where a server is and how to reach it. */
 export type McpTarget =
@@ -134,6 +128,7 @@ export class McpConnection {
       );
     } catch (error) {
       if (signal.aborted) throw error;
+      const { ProtocolError, SdkError, SdkErrorCode } = await clientSdk();
       if (ProtocolError.isInstance(error)) {
         return {
           content: [{ type: 'text', text: `MCP error ${error.code}: ${error.message}` }],
@@ -160,6 +155,7 @@ export class McpConnection {
   async #open(): Promise<Client> {
     clearTimeout(this.#retryTimer);
     this.state = 'connecting';
+    const { Client } = await clientSdk();
     const client = new Client(clientInfo, {
       listChanged: {
         tools: {
@@ -172,7 +168,7 @@ export class McpConnection {
     });
     const stderr: string[] = [];
     try {
-      const transport = this.#transport(stderr);
+      const transport = await this.#transport(stderr);
       await client.connect(transport, { timeout: this.#timings.connectTimeoutMs });
       const { tools } = await client.listTools(undefined, { timeout: this.#timings.connectTimeoutMs });
       if (this.#closed) throw new Error('closed while connecting');
@@ -196,14 +192,16 @@ export class McpConnection {
     return client;
   }
 
-  #transport(stderr: string[]): Transport {
+  async #transport(stderr: string[]): Promise<Transport> {
     const target = this.#target;
     if (target.kind === 'http') {
       if (target.unusable) throw new Error(target.unusable);
+      const { StreamableHTTPClientTransport } = await clientSdk();
       return new StreamableHTTPClientTransport(new URL(target.url), {
         requestInit: { headers: target.headers },
       });
     }
+    const { getDefaultEnvironment, StdioClientTransport } = await stdioSdk();
     const transport = new StdioClientTransport({
       command: target.command,
       args: target.args,

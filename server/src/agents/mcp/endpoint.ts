@@ -1,11 +1,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { createMcpHandler } from '@modelcontextprotocol/server';
+import type { createMcpHandler } from '@modelcontextprotocol/server';
 import { FidusError, type Principal } from '../../core/index.ts';
 import type { Database } from '../../db/index.ts';
 import type { Gateway } from '../../gateway/index.ts';
 import type { AgentRuns } from '../runs/schemas.ts';
 import type { ToolRegistry } from '../tools.ts';
 import { fidusToolsFactory } from './fidus-tools.ts';
+
+type Handler = ReturnType<typeof createMcpHandler>;
 
 export interface McpEndpointDeps {
   /** Resolves `Authorization: Bearer <API key or access token>` as /v1 does (`Accounts` fits). */
@@ -49,22 +51,31 @@ function toWebRequest(request: FastifyRequest, signal: AbortSignal): Request {
  */
 export function mcpEndpoint(deps: McpEndpointDeps) {
   return async (app: FastifyInstance): Promise<void> => {
-    const serverFor = fidusToolsFactory(deps);
-    const handler = createMcpHandler(
-      (context) => {
-        const principal = context.authInfo?.extra?.[principalKey] as Principal | undefined;
-        if (!principal) throw new FidusError('unauthorized', 'Not authenticated');
-        return serverFor(principal);
-      },
-      { ...(deps.onError ? { onerror: deps.onError } : {}) },
-    );
-    app.addHook('onClose', async () => handler.close());
+    // Loaded on the first request: the SDK costs memory in every process that never serves MCP.
+    let loading: Promise<{ fetch: Handler['fetch']; close(): Promise<void> }> | undefined;
+    const handler = () =>
+      (loading ??= import('@modelcontextprotocol/server').then(({ createMcpHandler, Server }) => {
+        const serverFor = fidusToolsFactory(deps, Server);
+        return createMcpHandler(
+          (context) => {
+            const principal = context.authInfo?.extra?.[principalKey] as Principal | undefined;
+            if (!principal) throw new FidusError('unauthorized', 'Not authenticated');
+            return serverFor(principal);
+          },
+          { ...(deps.onError ? { onerror: deps.onError } : {}) },
+        );
+      }));
+    app.addHook('onClose', async () => {
+      if (loading) await (await loading).close();
+    });
 
     const serve = async (request: FastifyRequest, reply: FastifyReply) => {
       const principal = request.principal!;
       const abort = new AbortController();
       reply.raw.on('close', () => abort.abort());
-      const response = await handler.fetch(toWebRequest(request, abort.signal), {
+      const response = await (
+        await handler()
+      ).fetch(toWebRequest(request, abort.signal), {
         authInfo: {
           token: principal.apiKeyId ?? principal.userId,
           clientId: principal.apiKeyId ?? principal.userId,

@@ -1,5 +1,5 @@
 import { and, eq, isNull } from 'drizzle-orm';
-import { Server, type CallToolResult } from '@modelcontextprotocol/server';
+import type { CallToolResult, Server } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { FidusError, isUuid, notFound, type Principal } from '../../core/index.ts';
 import type { Database } from '../../db/index.ts';
@@ -101,11 +101,17 @@ function toCallToolResult(result: ToolResult): CallToolResult {
   };
 }
 
-/** Builds the (per-request) MCP server of one caller. */
-export function fidusToolsFactory(deps: FidusToolDeps): (principal: Principal) => Server {
+/**
+ * Builds the (per-request) MCP server of one caller. The SDK's `Server` class is passed in: the SDK is loaded on
+ * the first request, not at start (it costs memory in every process that never serves MCP).
+ */
+export function fidusToolsFactory(
+  deps: FidusToolDeps,
+  ServerClass: typeof Server,
+): (principal: Principal) => Server {
   const own = ownTools(deps);
   return (principal) => {
-    const server = new Server(serverInfo, {
+    const server = new ServerClass(serverInfo, {
       capabilities: { tools: {} },
       instructions:
         'Fidus: a self-hosted AI workspace. Its tools search your chat threads, list the models you may use ' +

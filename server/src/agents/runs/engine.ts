@@ -1,30 +1,16 @@
 import { generateText, isStepCount, jsonSchema, tool, type ModelMessage, type ToolSet } from 'ai';
-import { z } from 'zod';
 import { FidusError, type Role } from '../../core/index.ts';
-import type { Database } from '../../db/index.ts';
-import type { Gateway, PrivacyContext } from '../../gateway/index.ts';
-import type { JobDefinition, RunningJob } from '../../jobs/index.ts';
-import { emptyMapping, type PrivacyPolicy, type PseudonymMap } from '../../privacy/index.ts';
+import type { PrivacyContext } from '../../gateway/index.ts';
+import type { RunningJob } from '../../jobs/index.ts';
+import { emptyMapping, type PseudonymMap } from '../../privacy/index.ts';
 import type { AgentDefinition } from '../schemas.ts';
-import { toolErrorOutput, type ToolCallContext, type ToolRegistry, type ToolResult } from '../tools.ts';
+import { toolErrorOutput, type ToolCallContext, type ToolResult } from '../tools.ts';
 import { RunLedger, RunSuperseded } from './ledger.ts';
 import { gatewayModel, type ModelCallReport } from './model.ts';
 import type { AgentRunStepRow, EndReason, ModelPart } from './schema.ts';
+import type { RunEngineOptions, RunJobPayload } from './job.ts';
 import { loadDefinition } from './store.ts';
-import { resolveTools, type McpToolSource, type RunTool } from './toolset.ts';
-
-export const runJobType = 'agents.run';
-const RunJobPayload = z.strictObject({ runId: z.uuid(), tenantId: z.uuid() });
-export type RunJobPayload = z.infer<typeof RunJobPayload>;
-
-export interface RunEngineOptions {
-  db: Database;
-  gateway: Pick<Gateway, 'chatCompletion'>;
-  registry: ToolRegistry;
-  mcp?: McpToolSource | undefined;
-  /** The tenant's privacy policies for its model calls (domains/privacy); without it the default policy applies. */
-  privacyScopes?: ((tenantId: string) => Promise<readonly PrivacyPolicy[]>) | undefined;
-}
+import { resolveTools, type RunTool } from './toolset.ts';
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -396,28 +382,19 @@ class RunAttempt {
   }
 }
 
-/** The `agents.run` job: one attempt at driving a run forward from its last recorded step. */
-export function runJob(options: RunEngineOptions): JobDefinition<RunJobPayload> {
-  return {
-    type: runJobType,
-    payload: RunJobPayload,
-    attempts: 20,
-    backoff: { type: 'exponential', delayMs: 1_000, maxDelayMs: 60_000 },
-    leaseMs: 10_000,
-    run: async (job) => {
-      const ledger = await RunLedger.claim(options.db, job.payload.tenantId, job.payload.runId, job.id);
-      if (!ledger) return;
-      const heartbeat = setInterval(() => void job.heartbeat().catch(() => {}), 3_000);
-      heartbeat.unref();
-      try {
-        await new RunAttempt(options, ledger, job).drive();
-      } catch (error) {
-        // Cancelled, or another worker has the run now: nothing of this attempt is left to do.
-        if (isSuperseded(error)) return;
-        throw error;
-      } finally {
-        clearInterval(heartbeat);
-      }
-    },
-  };
+/** One attempt at a run (the `agents.run` job, job.ts): claims it, then drives it from its last recorded step. */
+export async function driveRun(options: RunEngineOptions, job: RunningJob<RunJobPayload>): Promise<void> {
+  const ledger = await RunLedger.claim(options.db, job.payload.tenantId, job.payload.runId, job.id);
+  if (!ledger) return;
+  const heartbeat = setInterval(() => void job.heartbeat().catch(() => {}), 3_000);
+  heartbeat.unref();
+  try {
+    await new RunAttempt(options, ledger, job).drive();
+  } catch (error) {
+    // Cancelled, or another worker has the run now: nothing of this attempt is left to do.
+    if (isSuperseded(error)) return;
+    throw error;
+  } finally {
+    clearInterval(heartbeat);
+  }
 }

@@ -3,7 +3,7 @@ import { and, eq } from 'drizzle-orm';
 import { FidusError, notFound } from '../../core/index.ts';
 import type { Database, Tx } from '../../db/index.ts';
 import type { Queue } from '../../jobs/index.ts';
-import { runJob, runJobType, type RunEngineOptions } from './engine.ts';
+import { runJob, runJobType, type RunEngineOptions } from './job.ts';
 import { agentRunSteps, type AgentRunRow, type AgentRunStepRow } from './schema.ts';
 import type {
   AgentRuns,

@@ -1,0 +1,38 @@
+import { z } from 'zod';
+import type { Database } from '../../db/index.ts';
+import type { Gateway } from '../../gateway/index.ts';
+import type { JobDefinition } from '../../jobs/index.ts';
+import type { PrivacyPolicy } from '../../privacy/index.ts';
+import type { ToolRegistry } from '../tools.ts';
+import type { driveRun } from './engine.ts';
+import type { McpToolSource } from './toolset.ts';
+
+export const runJobType = 'agents.run';
+const RunJobPayload = z.strictObject({ runId: z.uuid(), tenantId: z.uuid() });
+export type RunJobPayload = z.infer<typeof RunJobPayload>;
+
+export interface RunEngineOptions {
+  db: Database;
+  gateway: Pick<Gateway, 'chatCompletion'>;
+  registry: ToolRegistry;
+  mcp?: McpToolSource | undefined;
+  /** The tenant's privacy policies for its model calls (domains/privacy); without it the default policy applies. */
+  privacyScopes?: ((tenantId: string) => Promise<readonly PrivacyPolicy[]>) | undefined;
+}
+
+/**
+ * The `agents.run` job: one attempt at driving a run forward from its last recorded step. The engine (and with it
+ * the AI SDK) is loaded by the first run, not at start: it costs memory in every process that never runs one.
+ */
+export function runJob(options: RunEngineOptions): JobDefinition<RunJobPayload> {
+  let engine: Promise<{ driveRun: typeof driveRun }> | undefined;
+  return {
+    type: runJobType,
+    payload: RunJobPayload,
+    attempts: 20,
+    backoff: { type: 'exponential', delayMs: 1_000, maxDelayMs: 60_000 },
+    // Short, with heartbeats every 3 s: a dead worker's run is taken over soon.
+    leaseMs: 10_000,
+    run: async (job) => (await (engine ??= import('./engine.ts'))).driveRun(options, job),
+  };
+}
