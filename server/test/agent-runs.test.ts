@@ -347,7 +347,11 @@ describe('limits, during a tool call', () => {
     const id = await agent({ tools: [{ kind: 'builtin', name: 'wait' }], timeLimitSeconds: 1 });
     const done = await settled((await start(id)).id);
     expect(done).toMatchObject({ state: 'completed', endReason: 'time_limit' });
-    expect(done.steps[1]).toMatchObject({ toolName: 'wait', isError: true, result: { error: expect.stringContaining('time limit') } });
+    expect(done.steps[1]).toMatchObject({
+      toolName: 'wait',
+      isError: true,
+      result: { error: expect.stringContaining('time limit') },
+    });
     expect(Date.now() - started).toBeLessThan(4_000);
   });
 });
@@ -379,6 +383,25 @@ describe('control and visibility', () => {
     const bad = await call(member, 'POST', `/agents/${id}/runs`, { input: '' });
     expect(bad.status).toBe(400);
     expect(bad.body.errors[0].field).toBe('body.input');
+  });
+
+  it('starts a run from a chat thread the caller may post to, and lists the thread’s runs', async () => {
+    fake.script(answer('Done in the thread.'));
+    const id = await agent();
+    const thread = await call(member, 'POST', '/threads', { title: 'Planning' });
+    const started = await call(member, 'POST', `/agents/${id}/runs`, {
+      input: 'Plan it',
+      threadId: thread.body.id,
+    });
+    expect(started.status, JSON.stringify(started.body)).toBe(202);
+    expect(started.body.threadId).toBe(thread.body.id);
+    await settled(started.body.id, member);
+    const listed = await call(member, 'GET', `/runs?threadId=${thread.body.id}`);
+    expect(listed.body.data.map((r: Json) => r.id)).toEqual([started.body.id]);
+    // Someone else's private thread is not there for them (404), as in chat.
+    const other = await call(owner, 'POST', '/threads', { title: 'Private' });
+    const refused = await call(member, 'POST', `/agents/${id}/runs`, { input: 'x', threadId: other.body.id });
+    expect(refused.status).toBe(404);
   });
 
   it('streams steps live over SSE, and resumes after Last-Event-ID without repeats', async () => {

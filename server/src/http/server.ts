@@ -4,7 +4,7 @@ import { createLogger, resolveMasterKeyring, type Config, type Logger } from '..
 import { openDatabase, Vault, type Database } from '../db/index.ts';
 import { bootstrapInviteHours, createAccounts, type Accounts } from '../domains/accounts/index.ts';
 import { AgentRunService, createMcpHub, ToolRegistry, type McpHub } from '../agents/index.ts';
-import { createChat, type Chat } from '../domains/chat/index.ts';
+import { assertThreadWritable, createChat, type Chat } from '../domains/chat/index.ts';
 import { chatPrivacy, privacyScopes } from '../domains/privacy/index.ts';
 import { buildApp } from './app.ts';
 import { requestLogEvents } from './request-events.ts';
@@ -135,6 +135,7 @@ export async function createServer(
       queue,
       registry: tools,
       mcp: mcpHub,
+      checkThread: (caller, threadId) => assertThreadWritable(db, caller, threadId),
       privacyScopes: (tenantId) => privacyScopes(db, tenantId, {}),
     });
     const app = await buildApp({

@@ -12,7 +12,7 @@ import { AgentRunService, createMcpHub, ToolRegistry } from '../../src/agents/in
 import { EmbeddedQueue } from '../../src/jobs/index.ts';
 import { createGateway } from '../../src/gateway/index.ts';
 import { createAccounts, type Accounts } from '../../src/domains/accounts/index.ts';
-import { createChat } from '../../src/domains/chat/index.ts';
+import { assertThreadWritable, createChat } from '../../src/domains/chat/index.ts';
 import { privacyScopes } from '../../src/domains/privacy/index.ts';
 import { buildApp } from '../../src/http/index.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
@@ -75,6 +75,7 @@ export async function createTestApp(
     queue,
     registry,
     mcp: hub,
+    checkThread: (caller, threadId) => assertThreadWritable(database.db, caller, threadId),
     privacyScopes: (tenantId) => privacyScopes(database.db, tenantId, {}),
   });
   const app = await buildApp({

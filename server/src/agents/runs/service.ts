@@ -26,16 +26,20 @@ import {
 
 export interface AgentRunServiceOptions extends RunEngineOptions {
   queue: Queue;
+  /** Refuses a `threadId` the caller may not post to (chat's rule); without it the id is taken as given. */
+  checkThread?: ((caller: RunCaller, threadId: string) => Promise<void>) | undefined;
 }
 
 /** Starting, reading and steering runs; the `agents.run` job (engine.ts) does the work. */
 export class AgentRunService implements AgentRuns {
   readonly #db: Database;
   readonly #queue: Queue;
+  readonly #checkThread: AgentRunServiceOptions['checkThread'];
 
   constructor(options: AgentRunServiceOptions) {
     this.#db = options.db;
     this.#queue = options.queue;
+    this.#checkThread = options.checkThread;
     options.queue.define(runJob(options));
   }
 
@@ -49,6 +53,7 @@ export class AgentRunService implements AgentRuns {
   }
 
   async start(caller: RunCaller, agentId: string, body: RunCreate): Promise<RunView> {
+    if (body.threadId && this.#checkThread) await this.#checkThread(caller, body.threadId);
     const { run, agentName } = await insertRun(this.#db, caller, agentId, body);
     await this.#enqueue(run);
     return toRunView(run, agentName);

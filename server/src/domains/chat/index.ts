@@ -1,9 +1,10 @@
 import type { FastifyInstance } from 'fastify';
-import type { ChatSettings } from '../../core/index.ts';
+import { FidusError, type ChatSettings } from '../../core/index.ts';
 import type { ToolRegistry } from '../../agents/index.ts';
 import type { Database } from '../../db/index.ts';
 import type { Gateway } from '../../gateway/index.ts';
 import type { EventHub, Queue } from '../../jobs/index.ts';
+import { readableThread, type Viewer } from './access.ts';
 import { Generations, heartbeatMs, sweepInterrupted, type ChatPrivacy } from './generation.ts';
 import { LiveAnswers } from './live.ts';
 import type { ChatDeps } from './messages.ts';
@@ -101,4 +102,13 @@ export async function createChat(options: ChatOptions): Promise<Chat> {
       live.close();
     },
   };
+}
+
+/**
+ * Refuses what the viewer may not post to: 404 for a thread it cannot see, 403 for one it only reads. Agent runs
+ * started from a thread are checked with it.
+ */
+export async function assertThreadWritable(db: Database, viewer: Viewer, threadId: string): Promise<void> {
+  const { canWrite } = await db.tenant(viewer.tenantId, (tx) => readableThread(tx, viewer, threadId));
+  if (!canWrite) throw new FidusError('forbidden', 'You may read this thread but not start work in it');
 }
