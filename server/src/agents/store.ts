@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { and, asc, desc, eq, isNull } from 'drizzle-orm';
 import { FidusError, hasRole, newId, notFound, type Principal } from '../core/index.ts';
-import type { Database, Tx } from '../db/index.ts';
+import { isUniqueViolation, type Database, type Tx } from '../db/index.ts';
 import type { Gateway } from '../gateway/index.ts';
 import { agents, agentVersions, type AgentRow, type AgentVersionRow } from './schema.ts';
 import { AgentDefinition, type AgentCreate, type AgentUpdate } from './schemas.ts';
@@ -18,23 +18,6 @@ export type Author = Pick<Principal, 'userId' | 'tenantId' | 'role'>;
 export type ModelCatalog = Pick<Gateway, 'catalogFor'>;
 
 const nameConstraint = 'agents_tenant_name_live_unique';
-
-/** SQLSTATE 23505 of the live-name index, on the error or its cause (drizzle wraps driver errors). */
-function isDuplicateName(error: unknown): boolean {
-  const candidates = [error, (error as { cause?: unknown })?.cause] as {
-    code?: unknown;
-    constraint?: unknown;
-    constraint_name?: unknown;
-    message?: unknown;
-  }[];
-  return candidates.some(
-    (candidate) =>
-      candidate?.code === '23505' &&
-      [candidate.constraint, candidate.constraint_name, candidate.message].some((value) =>
-        String(value ?? '').includes(nameConstraint),
-      ),
-  );
-}
 
 const duplicateName = (name: string) =>
   new FidusError('conflict', `This tenant already has an agent named "${name}"`, {
@@ -154,7 +137,7 @@ export async function createAgent(
       return toAgent(row!, version!);
     });
   } catch (error) {
-    if (isDuplicateName(error)) throw duplicateName(definition.name);
+    if (isUniqueViolation(error, nameConstraint)) throw duplicateName(definition.name);
     throw error;
   }
 }
@@ -238,7 +221,7 @@ export async function updateAgent(
       return toAgent(updated!, version!);
     });
   } catch (error) {
-    if (isDuplicateName(error) && input.name !== undefined) throw duplicateName(input.name);
+    if (isUniqueViolation(error, nameConstraint) && input.name !== undefined) throw duplicateName(input.name);
     throw error;
   }
 }

@@ -3,3 +3,4 @@ export type { Database, OpenDatabaseOptions, Tx } from './database.ts';
 export { lockDataDir, lockFileName } from './lock.ts';
 export type { NotificationHandler } from './notifications.ts';
 export { masterKeyId, Vault } from './vault/index.ts';
+export { isUniqueViolation } from './unique-violation.ts';

@@ -8,9 +8,15 @@ import {
   type TrustProxy,
 } from '../../src/core/index.ts';
 import { Vault } from '../../src/db/index.ts';
-import { AgentRunService, createMcpHub, ToolRegistry } from '../../src/agents/index.ts';
+import {
+  AgentRunService,
+  createMcpHub,
+  ToolRegistry,
+  type McpHub,
+  type McpHubOptions,
+} from '../../src/agents/index.ts';
 import { EmbeddedQueue } from '../../src/jobs/index.ts';
-import { createGateway } from '../../src/gateway/index.ts';
+import { createGateway, type Gateway } from '../../src/gateway/index.ts';
 import { createAccounts, type Accounts } from '../../src/domains/accounts/index.ts';
 import { assertThreadWritable, createChat } from '../../src/domains/chat/index.ts';
 import { privacyScopes } from '../../src/domains/privacy/index.ts';
@@ -23,6 +29,11 @@ export interface TestApp {
   /** The embedded job queue behind `/api/v1/jobs`; not started unless `workers` (or call `queue.start`). */
   queue: EmbeddedQueue;
   agentRuns: AgentRunService;
+  /** The built-in tools runs and `/mcp` offer. */
+  registry: ToolRegistry;
+  hub: McpHub;
+  gateway: Gateway;
+  vault: Vault;
   database: TestDatabase;
   close(): Promise<void>;
 }
@@ -42,6 +53,8 @@ export async function createTestApp(
     tools?: ToolRegistry;
     /** Start working jobs (agent runs, chat titles); default: enqueueing only. */
     workers?: boolean;
+    /** The MCP hub's connect/retry timings (tests shorten them). */
+    mcpTimings?: McpHubOptions['timings'];
   } = {},
 ): Promise<TestApp> {
   const database = options.database ?? (await createTestDatabase());
@@ -59,7 +72,12 @@ export async function createTestApp(
   const vault = new Vault({ current: masterKey, previous: [] });
   const gateway = createGateway({ file, env: {}, db: database.db, vault });
   const queue = new EmbeddedQueue(database.db);
-  const hub = createMcpHub({ db: database.db, vault, config: file.mcp });
+  const hub = createMcpHub({
+    db: database.db,
+    vault,
+    config: file.mcp,
+    ...(options.mcpTimings ? { timings: options.mcpTimings } : {}),
+  });
   const registry = options.tools ?? new ToolRegistry();
   const chat = await createChat({
     db: database.db,
@@ -97,6 +115,10 @@ export async function createTestApp(
     accounts,
     queue,
     agentRuns,
+    registry,
+    hub,
+    gateway,
+    vault,
     database,
     close: async () => {
       await app.close();

@@ -1,6 +1,6 @@
 import { asc, eq } from 'drizzle-orm';
 import { FidusError, newId, notFound } from '../../core/index.ts';
-import type { Database, Tx, Vault } from '../../db/index.ts';
+import { isUniqueViolation, type Database, type Tx, type Vault } from '../../db/index.ts';
 import { mcpServers, type McpServerRow } from './schema.ts';
 import type { McpServerCreate, McpServerUpdate } from './schemas.ts';
 
@@ -8,23 +8,6 @@ import type { McpServerCreate, McpServerUpdate } from './schemas.ts';
 const headerPurpose = (serverId: string, name: string) => `mcp-header:${serverId}:${name.toLowerCase()}`;
 
 const nameConstraint = 'mcp_servers_tenant_name_unique';
-
-/** SQLSTATE 23505 of the name index, on the error or its cause (drizzle wraps driver errors). */
-function isDuplicateName(error: unknown): boolean {
-  const candidates = [error, (error as { cause?: unknown })?.cause] as {
-    code?: unknown;
-    constraint?: unknown;
-    constraint_name?: unknown;
-    message?: unknown;
-  }[];
-  return candidates.some(
-    (candidate) =>
-      candidate?.code === '23505' &&
-      [candidate.constraint, candidate.constraint_name, candidate.message].some((value) =>
-        String(value ?? '').includes(nameConstraint),
-      ),
-  );
-}
 
 const duplicateName = (name: string, reserved: boolean) =>
   new FidusError(
@@ -116,7 +99,7 @@ export async function createServerRow(
       return row!;
     });
   } catch (error) {
-    if (isDuplicateName(error)) throw duplicateName(body.name, false);
+    if (isUniqueViolation(error, nameConstraint)) throw duplicateName(body.name, false);
     throw error;
   }
 }
@@ -151,7 +134,7 @@ export async function updateServerRow(
       return { before, after: after! };
     });
   } catch (error) {
-    if (isDuplicateName(error)) throw duplicateName(body.name ?? '', false);
+    if (isUniqueViolation(error, nameConstraint)) throw duplicateName(body.name ?? '', false);
     throw error;
   }
 }

@@ -1,6 +1,6 @@
 import { asc, eq, sql } from 'drizzle-orm';
 import { ConfigError, FidusError, newId, type ProviderConfig } from '../../core/index.ts';
-import type { Database, Tx, Vault } from '../../db/index.ts';
+import { isUniqueViolation, type Database, type Tx, type Vault } from '../../db/index.ts';
 import { toProvider, type Catalog, type Provider, type TenantEntries } from '../catalog.ts';
 import { tenantModelAliases, tenantProviders } from './schema.ts';
 import type { AliasView, ProviderInput, ProviderPatch, ProviderView } from './schemas.ts';
@@ -33,11 +33,6 @@ const aliasView = (row: AliasRow): AliasView => ({
   createdAt: row.createdAt.toISOString(),
   updatedAt: row.updatedAt.toISOString(),
 });
-
-/** SQLSTATE 23505 on the error or its cause (drizzle wraps driver errors). */
-const isUniqueViolation = (error: unknown): boolean =>
-  (error as { code?: unknown })?.code === '23505' ||
-  (error as { cause?: { code?: unknown } })?.cause?.code === '23505';
 
 /** Checks an entry the way the config file's are checked, answering 400 instead of refusing to start. */
 function checkProvider(config: ProviderConfig): Provider {
