@@ -26,3 +26,4 @@ export { hasRole, roles } from './principal.ts';
 export type { Principal, Role } from './principal.ts';
 export type { RouteAccess } from './http-context.ts';
 export { connectRedis } from './redis.ts';
+export { sseHeaders } from './sse.ts';

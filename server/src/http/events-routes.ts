@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { FidusError } from '../core/index.ts';
+import { FidusError, sseHeaders } from '../core/index.ts';
 import { parseTypeFilter, type EventHub, type LogEvent } from '../jobs/index.ts';
 
 const typeEntry = String.raw`[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*(\.\*)?`;
@@ -92,13 +92,7 @@ export function eventsRoutes(hub: EventHub) {
         const lifetime = setTimeout(() => controller.abort(), hub.streamLifetimeMs);
         lifetime.unref();
         reply.hijack();
-        raw.writeHead(200, {
-          'content-type': 'text/event-stream; charset=utf-8',
-          'cache-control': 'no-cache, no-transform',
-          connection: 'keep-alive',
-          'x-accel-buffering': 'no',
-          'x-request-id': request.id,
-        });
+        raw.writeHead(200, { ...sseHeaders, 'x-request-id': request.id });
         // `retry`: how soon an EventSource reconnects after the stream ends (lifetime, shutdown).
         raw.write('retry: 1000\n: connected\n\n');
         const heartbeat = setInterval(() => {

@@ -1,4 +1,5 @@
 import type { FastifyReply } from 'fastify';
+import { sseHeaders } from '../../core/index.ts';
 import type { Database } from '../../db/index.ts';
 import { parseTypeFilter, type EventHub, type LogEvent } from '../../jobs/index.ts';
 import { agentRunUpdated } from './events.ts';
@@ -55,13 +56,7 @@ export async function followRun(reply: FastifyReply, options: FollowRunOptions):
     : undefined;
   options.open.add(controller);
   reply.hijack();
-  raw.writeHead(200, {
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache, no-transform',
-    connection: 'keep-alive',
-    'x-accel-buffering': 'no',
-    'x-request-id': options.requestId,
-  });
+  raw.writeHead(200, { ...sseHeaders, 'x-request-id': options.requestId });
   raw.write('retry: 1000\n: connected\n\n');
   const heartbeat = setInterval(() => raw.write(': ping\n\n'), heartbeatMs);
   heartbeat.unref();

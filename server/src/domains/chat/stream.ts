@@ -1,5 +1,6 @@
 import { eq, sql } from 'drizzle-orm';
 import type { ServerResponse } from 'node:http';
+import { sseHeaders } from '../../core/index.ts';
 import type { Database } from '../../db/index.ts';
 import type { AnswerNotice, LiveAnswers } from './live.ts';
 import { messages, type MessageStatus } from './schema.ts';
@@ -21,13 +22,7 @@ export class SseWriter {
 
   constructor(raw: ServerResponse, headers: Record<string, string>, heartbeatMs = 15_000) {
     this.raw = raw;
-    raw.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-      ...headers,
-    });
+    raw.writeHead(200, { ...sseHeaders, ...headers });
     this.#heartbeat = setInterval(() => this.raw.write(': keep-alive\n\n'), heartbeatMs);
     this.#heartbeat.unref();
   }
