@@ -144,6 +144,8 @@ export async function createServer(
       accounts,
       gateway,
       agentRuns,
+      mcp: { hub: mcpHub, vault },
+      tools,
       metrics,
       version,
       trustProxy: config.trustProxy,

@@ -12,6 +12,13 @@ const SettingsPage = lazy(() =>
 const UsagePage = lazy(() =>
   import('../usage/UsagePage.tsx').then((module) => ({ default: module.UsagePage })),
 );
+// The agents and MCP pages share one chunk (agents/pages.ts).
+const agentPages = () => import('../agents/pages.ts');
+const AgentsPage = lazy(() => agentPages().then((module) => ({ default: module.AgentsPage })));
+const AgentPage = lazy(() => agentPages().then((module) => ({ default: module.AgentPage })));
+const AgentEditorPage = lazy(() => agentPages().then((module) => ({ default: module.AgentEditorPage })));
+const RunPage = lazy(() => agentPages().then((module) => ({ default: module.RunPage })));
+const McpServersPage = lazy(() => agentPages().then((module) => ({ default: module.McpServersPage })));
 
 export function Layout() {
   const route = useRouter((state) => state.route);
@@ -53,5 +60,17 @@ function Page({ route, onOpenMenu }: { route: Route; onOpenMenu(): void }) {
       return <UsagePage onOpenMenu={onOpenMenu} />;
     case 'invite':
       return <InviteAccept token={route.token} />;
+    case 'agents':
+      return <AgentsPage onOpenMenu={onOpenMenu} />;
+    case 'agent-new':
+      return <AgentEditorPage onOpenMenu={onOpenMenu} />;
+    case 'agent':
+      return <AgentPage key={route.agentId} agentId={route.agentId} onOpenMenu={onOpenMenu} />;
+    case 'agent-edit':
+      return <AgentEditorPage key={route.agentId} agentId={route.agentId} onOpenMenu={onOpenMenu} />;
+    case 'run':
+      return <RunPage key={route.runId} runId={route.runId} onOpenMenu={onOpenMenu} />;
+    case 'mcp-servers':
+      return <McpServersPage onOpenMenu={onOpenMenu} />;
   }
 }

@@ -10,7 +10,9 @@ export type SettingsSection = (typeof settingsSections)[number];
 
 /**
  * The app's places: a new chat (`/`, or `/p/<project>/new` inside a project), a thread (`/t/<id>`), a project
- * (`/p/<id>`), settings (`/settings/<section>`), usage (`/usage`) and an invite link (`/invite/<token>`).
+ * (`/p/<id>`), settings (`/settings/<section>`), usage (`/usage`), an invite link (`/invite/<token>`), the agents
+ * (`/agents`, `/agents/new`, `/agents/<id>`, `/agents/<id>/edit`), a run (`/runs/<id>`) and the MCP servers
+ * (`/mcp-servers`).
  */
 export type Route =
   | { name: 'new'; projectId?: string }
@@ -18,7 +20,13 @@ export type Route =
   | { name: 'project'; projectId: string }
   | { name: 'settings'; section: SettingsSection }
   | { name: 'usage' }
-  | { name: 'invite'; token: string };
+  | { name: 'invite'; token: string }
+  | { name: 'agents' }
+  | { name: 'agent-new' }
+  | { name: 'agent'; agentId: string }
+  | { name: 'agent-edit'; agentId: string }
+  | { name: 'run'; runId: string }
+  | { name: 'mcp-servers' };
 
 const uuid = '([0-9a-f-]{36})';
 const patterns: [RegExp, (match: RegExpExecArray) => Route][] = [
@@ -35,6 +43,15 @@ const patterns: [RegExp, (match: RegExpExecArray) => Route][] = [
   ],
   [/^\/usage\/?$/, () => ({ name: 'usage' })],
   [/^\/invite\/([A-Za-z0-9_-]+)\/?$/, (m) => ({ name: 'invite', token: m[1]! })],
+  [/^\/agents\/?$/, () => ({ name: 'agents' })],
+  [/^\/agents\/new\/?$/, () => ({ name: 'agent-new' })],
+  [new RegExp(`^/agents/${uuid}/?$`, 'i'), (m) => ({ name: 'agent', agentId: m[1]!.toLowerCase() })],
+  [
+    new RegExp(`^/agents/${uuid}/edit/?$`, 'i'),
+    (m) => ({ name: 'agent-edit', agentId: m[1]!.toLowerCase() }),
+  ],
+  [new RegExp(`^/runs/${uuid}/?$`, 'i'), (m) => ({ name: 'run', runId: m[1]!.toLowerCase() })],
+  [/^\/mcp-servers\/?$/, () => ({ name: 'mcp-servers' })],
 ];
 
 export function parseRoute(pathname: string): Route {
@@ -59,5 +76,17 @@ export function pathOf(route: Route): string {
       return '/usage';
     case 'invite':
       return `/invite/${route.token}`;
+    case 'agents':
+      return '/agents';
+    case 'agent-new':
+      return '/agents/new';
+    case 'agent':
+      return `/agents/${route.agentId}`;
+    case 'agent-edit':
+      return `/agents/${route.agentId}/edit`;
+    case 'run':
+      return `/runs/${route.runId}`;
+    case 'mcp-servers':
+      return '/mcp-servers';
   }
 }

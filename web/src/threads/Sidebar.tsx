@@ -1,4 +1,5 @@
 import type { ReactNode } from 'react';
+import { useWaitingRuns } from '../agents/waiting.ts';
 import { useRouter, type Route } from '../app/router.ts';
 import { pathOf } from '../app/routes.ts';
 import { UserMenu } from '../app/UserMenu.tsx';
@@ -10,7 +11,7 @@ import { ThreadList } from './ThreadList.tsx';
 
 const shortcut = shortcutLabel(navigator.platform || navigator.userAgent);
 
-/** New chat, search, projects, threads, usage, settings and the account; on narrow screens a drawer. */
+/** New chat, search, projects, threads, agents, usage, settings and the account; on narrow screens a drawer. */
 export function Sidebar({
   activeId,
   open,
@@ -72,6 +73,17 @@ export function Sidebar({
         </div>
         <div className="flex flex-col border-t border-zinc-200 p-2 dark:border-zinc-800">
           <NavLink
+            to={{ name: 'agents' }}
+            current={['agents', 'agent-new', 'agent', 'agent-edit', 'run', 'mcp-servers'].includes(
+              route.name,
+            )}
+            testId="nav-agents"
+            onOpen={onClose}
+          >
+            Agents
+            <WaitingCount />
+          </NavLink>
+          <NavLink
             to={{ name: 'usage' }}
             current={route.name === 'usage'}
             testId="nav-usage"
@@ -91,6 +103,21 @@ export function Sidebar({
         <UserMenu />
       </nav>
     </>
+  );
+}
+
+/** How many runs wait for an approval: the way a person hears of one while away from its page. */
+function WaitingCount() {
+  const count = useWaitingRuns().data?.length ?? 0;
+  if (!count) return null;
+  return (
+    <span
+      className="ml-2 rounded-full bg-amber-100 px-1.5 text-xs font-medium text-amber-900 dark:bg-amber-950 dark:text-amber-100"
+      data-testid="nav-agents-waiting"
+    >
+      {count}
+      <span className="sr-only"> {count === 1 ? 'run waits' : 'runs wait'} for approval</span>
+    </span>
   );
 }
 
