@@ -1,10 +1,12 @@
-// Agent runs survive their process (issue 9, acceptance 3 and 4) on the queue in the Fidus database: a run of five
+// Agents as `fidus serve` runs them (issue 9, acceptance 2–4), on the queue in the Fidus database: a run of five
 // tool calls whose process is killed with SIGKILL after the third finishes on the restarted process with each tool
-// run exactly once; a run waiting for approval is approved after a restart and goes on.
+// run exactly once; a run waiting for approval is approved after a restart and goes on; Fidus's own /mcp, driven by
+// the official MCP client.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type FakeOpenAI } from './fakes/openai-upstream.ts';
 import {
@@ -121,4 +123,42 @@ describe(`agent runs across a crash and a restart (${lane})`, () => {
     expect(tools.calls).toEqual([7]);
     await second.stop();
   }, 120_000);
+});
+
+describe(`Fidus as an MCP server, as \`fidus serve\` runs it (${lane})`, () => {
+  it('offers its tools at /mcp to an API key: search threads, models, runs; refuses a missing key', async () => {
+    const served = await serve();
+    const client = new AgentClient(served.url);
+    await client.signUp();
+    const thread = await client.call('POST', '/threads', { title: 'Harbour inspection notes' });
+    expect(thread.status).toBe(201);
+    const key = await client.call('POST', '/api-keys', { name: 'mcp host' });
+    expect(key.status).toBe(201);
+    const connect = async (authorization?: string) => {
+      const mcp = new Client({ name: 'fidus-test', version: '1.0.0' });
+      await mcp.connect(
+        new StreamableHTTPClientTransport(new URL(`${served.url}/mcp`), {
+          requestInit: { headers: authorization ? { authorization } : {} },
+        }),
+      );
+      return mcp;
+    };
+    const mcp = await connect(`Bearer ${key.body.key}`);
+    try {
+      const names = (await mcp.listTools()).tools.map((tool) => tool.name);
+      expect(names).toEqual(
+        expect.arrayContaining(['search_threads', 'list_models', 'start_agent_run', 'get_agent_run']),
+      );
+      const found = await mcp.callTool({ name: 'search_threads', arguments: { query: 'harbour' } });
+      expect(found.isError).toBeFalsy();
+      expect(found.structuredContent).toMatchObject({
+        hits: [{ threadId: thread.body.id, threadTitle: 'Harbour inspection notes' }],
+      });
+    } finally {
+      await mcp.close();
+    }
+    await expect(connect()).rejects.toThrow(/401|nauthori/);
+    await expect(connect('Bearer fid_wrong')).rejects.toThrow(/401|nauthori/);
+    await served.stop();
+  }, 60_000);
 });
