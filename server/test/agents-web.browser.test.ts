@@ -294,8 +294,9 @@ describe('agents in the web app, end to end', () => {
     const row = page.getByTestId('tool-row').nth(1);
     await row.getByTestId('tool-kind').selectOption('mcp');
     expect(await row.getByTestId('tool-approval').inputValue()).toBe('ask');
-    await row.getByTestId('tool-server').selectOption('everything');
-    await row.getByTestId('tool-tool').selectOption('echo');
+    // Text boxes until the servers are listed, then select boxes: wait for the selects.
+    await row.locator('select[data-testid="tool-server"]').selectOption('everything');
+    await row.locator('select[data-testid="tool-tool"]').selectOption('echo');
     await screenshot(page, folder, '12-mcp-tool');
     await page.getByTestId('agent-save').click();
     await poll(() => page.getByTestId('agent-saved').textContent()).toContain('version 3');
