@@ -135,6 +135,7 @@ export async function createServer(
       queue,
       registry: tools,
       mcp: mcpHub,
+      hub: events,
       checkThread: (caller, threadId) => assertThreadWritable(db, caller, threadId),
       privacyScopes: (tenantId) => privacyScopes(db, tenantId, {}),
     });

@@ -384,7 +384,8 @@ class RunAttempt {
 
 /** One attempt at a run (the `agents.run` job, job.ts): claims it, then drives it from its last recorded step. */
 export async function driveRun(options: RunEngineOptions, job: RunningJob<RunJobPayload>): Promise<void> {
-  const ledger = await RunLedger.claim(options.db, job.payload.tenantId, job.payload.runId, job.id);
+  const writer = options.hub ?? options.db;
+  const ledger = await RunLedger.claim(writer, job.payload.tenantId, job.payload.runId, job.id);
   if (!ledger) return;
   const heartbeat = setInterval(() => void job.heartbeat().catch(() => {}), 3_000);
   heartbeat.unref();

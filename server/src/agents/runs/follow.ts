@@ -1,8 +1,8 @@
 import type { FastifyReply } from 'fastify';
 import { sseHeaders } from '../../core/index.ts';
 import type { Database } from '../../db/index.ts';
-import { parseTypeFilter, type EventHub, type LogEvent } from '../../jobs/index.ts';
-import { agentRunUpdated } from './events.ts';
+import type { EventHub } from '../../jobs/index.ts';
+import { RunNotices } from './notices.ts';
 import type { RunCaller } from './schemas.ts';
 import { agentNameOf, endedStates, stepsOf, toRunView, toStepView, visibleRun } from './store.ts';
 
@@ -47,42 +47,18 @@ export async function followRun(reply: FastifyReply, options: FollowRunOptions):
   const controller = new AbortController();
   const raw = reply.raw;
   raw.on('close', () => controller.abort());
-  const stream = options.hub
-    ? await options.hub.follow({
-        tenantId: options.caller.tenantId,
-        types: parseTypeFilter(agentRunUpdated.type),
-        signal: controller.signal,
-      })
-    : undefined;
+  const notices = await RunNotices.open(options.hub, options.caller.tenantId, controller.signal);
   options.open.add(controller);
   reply.hijack();
   raw.writeHead(200, { ...sseHeaders, 'x-request-id': options.requestId });
   raw.write('retry: 1000\n: connected\n\n');
   const heartbeat = setInterval(() => raw.write(': ping\n\n'), heartbeatMs);
   heartbeat.unref();
-  let pending: Promise<IteratorResult<LogEvent[]>> | undefined;
-  const mentionsRun = (batch: LogEvent[] | void) =>
-    (batch ?? []).some((event) => event.payloadJson.includes(options.runId));
   try {
     for (;;) {
       if (state.frames) raw.write(state.frames);
       if (state.ended || controller.signal.aborted) break;
-      // Wait for a notice about this run, or the poll interval.
-      const deadline = Date.now() + pollMs;
-      while (Date.now() < deadline && !controller.signal.aborted) {
-        if (!stream) {
-          await new Promise((resolve) => setTimeout(resolve, deadline - Date.now()));
-          break;
-        }
-        pending ??= stream.next();
-        const timer = new Promise<'timeout'>((resolve) =>
-          setTimeout(() => resolve('timeout'), Math.max(1, deadline - Date.now())).unref(),
-        );
-        const next = await Promise.race([pending, timer]);
-        if (next === 'timeout') break;
-        pending = undefined;
-        if (next.done || mentionsRun(next.value)) break;
-      }
+      await notices.next(options.runId, pollMs);
       if (controller.signal.aborted) break;
       state = await changesSince(options, state.revision);
     }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Database } from '../../db/index.ts';
 import type { Gateway } from '../../gateway/index.ts';
-import type { JobDefinition } from '../../jobs/index.ts';
+import type { EventHub, JobDefinition } from '../../jobs/index.ts';
 import type { PrivacyPolicy } from '../../privacy/index.ts';
 import type { ToolRegistry } from '../tools.ts';
 import type { driveRun } from './engine.ts';
@@ -11,8 +11,13 @@ export const runJobType = 'agents.run';
 const RunJobPayload = z.strictObject({ runId: z.uuid(), tenantId: z.uuid() });
 export type RunJobPayload = z.infer<typeof RunJobPayload>;
 
+/** What runs its writes: the event hub (its transactions announce their events on commit) or the database. */
+export type RunWriter = Pick<Database, 'tenant'>;
+
 export interface RunEngineOptions {
   db: Database;
+  /** Announces the run's events on commit, so that followers on any process hear of each step at once. */
+  hub?: EventHub | undefined;
   gateway: Pick<Gateway, 'chatCompletion'>;
   registry: ToolRegistry;
   mcp?: McpToolSource | undefined;

@@ -1,6 +1,7 @@
 import { and, eq, sql, type SQL } from 'drizzle-orm';
 import { newId } from '../../core/index.ts';
-import type { Database, Tx } from '../../db/index.ts';
+import type { Tx } from '../../db/index.ts';
+import type { RunWriter } from './job.ts';
 import { announce, announceApproval } from './store.ts';
 import {
   agentRuns,
@@ -26,13 +27,13 @@ export class RunSuperseded extends Error {
  * cancelled) fails its next write instead of overwriting another's.
  */
 export class RunLedger {
-  readonly #db: Database;
+  readonly #db: RunWriter;
   #run: AgentRunRow;
   readonly steps: AgentRunStepRow[];
   readonly #claimedAt = Date.now();
   readonly #activeMsBefore: number;
 
-  constructor(db: Database, run: AgentRunRow, steps: AgentRunStepRow[]) {
+  constructor(db: RunWriter, run: AgentRunRow, steps: AgentRunStepRow[]) {
     this.#db = db;
     this.#run = run;
     this.steps = steps;
@@ -50,7 +51,7 @@ export class RunLedger {
 
   /** Claims the run for a new attempt; undefined when it is not for a worker (ended, waiting for a person). */
   static async claim(
-    db: Database,
+    db: RunWriter,
     tenantId: string,
     runId: string,
     jobId: string,

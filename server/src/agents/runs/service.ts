@@ -1,9 +1,9 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { and, eq } from 'drizzle-orm';
 import { FidusError, notFound } from '../../core/index.ts';
 import type { Database, Tx } from '../../db/index.ts';
-import type { Queue } from '../../jobs/index.ts';
-import { runJob, runJobType, type RunEngineOptions } from './job.ts';
+import type { EventHub, Queue } from '../../jobs/index.ts';
+import { runJob, runJobType, type RunEngineOptions, type RunWriter } from './job.ts';
+import { RunNotices } from './notices.ts';
 import { agentRunSteps, type AgentRunRow, type AgentRunStepRow } from './schema.ts';
 import type {
   AgentRuns,
@@ -33,13 +33,18 @@ export interface AgentRunServiceOptions extends RunEngineOptions {
 /** Starting, reading and steering runs; the `agents.run` job (engine.ts) does the work. */
 export class AgentRunService implements AgentRuns {
   readonly #db: Database;
+  /** Writes that emit events go through the hub, which announces them on commit. */
+  readonly #writer: RunWriter;
   readonly #queue: Queue;
   readonly #checkThread: AgentRunServiceOptions['checkThread'];
+  readonly #hub: EventHub | undefined;
 
   constructor(options: AgentRunServiceOptions) {
     this.#db = options.db;
+    this.#writer = options.hub ?? options.db;
     this.#queue = options.queue;
     this.#checkThread = options.checkThread;
+    this.#hub = options.hub;
     options.queue.define(runJob(options));
   }
 
@@ -54,7 +59,7 @@ export class AgentRunService implements AgentRuns {
 
   async start(caller: RunCaller, agentId: string, body: RunCreate): Promise<RunView> {
     if (body.threadId && this.#checkThread) await this.#checkThread(caller, body.threadId);
-    const { run, agentName } = await insertRun(this.#db, caller, agentId, body);
+    const { run, agentName } = await insertRun(this.#writer, caller, agentId, body);
     await this.#enqueue(run);
     return toRunView(run, agentName);
   }
@@ -65,15 +70,28 @@ export class AgentRunService implements AgentRuns {
 
   async wait(caller: RunCaller, runId: string, timeoutMs: number): Promise<RunWithSteps> {
     const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const run = await this.get(caller, runId);
-      if (!activeStates.includes(run.state) || Date.now() >= deadline) return run;
-      await sleep(Math.min(250, deadline - Date.now()));
+    const listening = new AbortController();
+    // Listening before the first read: a change made in between still wakes the wait.
+    const notices =
+      timeoutMs > 0 ? await RunNotices.open(this.#hub, caller.tenantId, listening.signal) : undefined;
+    try {
+      for (;;) {
+        const run = await this.get(caller, runId);
+        if (!notices || !activeStates.includes(run.state) || Date.now() >= deadline) return run;
+        // Only a change that stops the run is worth reading it again for.
+        await notices.next(
+          runId,
+          Math.min(1_000, deadline - Date.now()),
+          (state) => !activeStates.includes(state),
+        );
+      }
+    } finally {
+      listening.abort();
     }
   }
 
   async cancel(caller: RunCaller, runId: string): Promise<RunWithSteps> {
-    const jobId = await this.#db.tenant(caller.tenantId, async (tx) => {
+    const jobId = await this.#writer.tenant(caller.tenantId, async (tx) => {
       const run = await visibleRun(tx, caller, runId, true);
       if (endedStates.includes(run.state)) return null;
       await changeRun(tx, run, {
@@ -95,7 +113,7 @@ export class AgentRunService implements AgentRuns {
     callId: string,
     decision: ApprovalDecision,
   ): Promise<RunWithSteps> {
-    const resumed = await this.#db.tenant(caller.tenantId, async (tx) => {
+    const resumed = await this.#writer.tenant(caller.tenantId, async (tx) => {
       const run = await visibleRun(tx, caller, runId, true);
       const step = await toolStep(tx, runId, callId);
       if (run.state !== 'awaiting_approval' || step.toolState !== 'awaiting_approval' || step.approval) {
@@ -140,7 +158,7 @@ export class AgentRunService implements AgentRuns {
 
   /** Goes on with a run a crash interrupted mid-call: the call runs again, or the model is told it may not have. */
   async resume(caller: RunCaller, runId: string, request: ResumeRequest): Promise<RunWithSteps> {
-    const resumed = await this.#db.tenant(caller.tenantId, async (tx) => {
+    const resumed = await this.#writer.tenant(caller.tenantId, async (tx) => {
       const run = await visibleRun(tx, caller, runId, true);
       if (run.state !== 'interrupted') {
         throw new FidusError('conflict', `The run is ${run.state}, not interrupted`);

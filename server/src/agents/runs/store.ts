@@ -124,7 +124,7 @@ export async function runWithSteps(db: Database, caller: RunCaller, runId: strin
 
 /** A new run of the agent's current version, `queued`; the caller enqueues its job once this has committed. */
 export async function insertRun(
-  db: Database,
+  db: Pick<Database, 'tenant'>,
   caller: RunCaller,
   agentId: string,
   body: RunCreate,
