@@ -164,6 +164,7 @@ async function main(): Promise<void> {
           { id: 'bench', type: 'openai-compatible', baseURL: `${upstream.url}/v1`, discover: false },
         ],
         models: [{ alias: 'fast', targets: [{ provider: 'bench', model: 'bench-1' }] }],
+        agents: { allowPrivateNetworks: true },
       }),
     );
     server = await startServer(path.join(dir, 'data'), { config });

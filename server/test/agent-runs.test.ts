@@ -356,6 +356,41 @@ describe('limits, during a tool call', () => {
   });
 });
 
+describe('outbound calls', () => {
+  it('keeps HTTP tools and MCP servers off this machine and private networks by default', async () => {
+    const id = await agent({
+      tools: [
+        {
+          kind: 'http',
+          name: 'internal',
+          description: 'An internal service',
+          url: 'http://127.0.0.1:8089/admin',
+          inputSchema: { type: 'object' },
+          approval: 'auto',
+        },
+      ],
+    });
+    fake.script(toolCall('internal', {}), answer('Could not reach it.'));
+    const done = await settled((await start(id)).id);
+    expect(done.state).toBe('completed');
+    expect(done.steps[1]).toMatchObject({ toolName: 'internal', isError: true });
+    expect(JSON.stringify(done.steps[1].result)).toContain('not a public address');
+
+    const attached = await call(owner, 'POST', '/mcp-servers', {
+      name: 'inside',
+      url: 'http://127.0.0.1:8089/mcp',
+    });
+    expect(attached.status, JSON.stringify(attached.body)).toBe(201);
+    let server: Json = {};
+    await eventually(async () => {
+      server = (await call(owner, 'GET', `/mcp-servers/${attached.body.id}`)).body;
+      return server.status.state === 'failed';
+    }, 10_000);
+    expect(server.status.error).toContain('not a public address');
+    await call(owner, 'DELETE', `/mcp-servers/${attached.body.id}`);
+  });
+});
+
 describe('control and visibility', () => {
   it('cancels a running run at once', async () => {
     fake.script({ kind: 'slow', firstChunkDelayMs: 10_000 });

@@ -159,6 +159,15 @@ const McpSettingsSchema = z
     });
   });
 
+const AgentSettingsSchema = z.strictObject({
+  /**
+   * Whether tenants' HTTP tools and MCP servers may reach loopback, private, link-local and other non-public
+   * addresses (this machine, the local network, a cloud's metadata service). Off by default: any member who defines
+   * an agent could otherwise make Fidus call into the network it runs in.
+   */
+  allowPrivateNetworks: z.boolean().default(false),
+});
+
 export const FileConfigSchema = z.strictObject({
   $schema: z.string().optional(),
   providers: z.array(ProviderConfigSchema).optional(),
@@ -169,6 +178,7 @@ export const FileConfigSchema = z.strictObject({
   limits: LimitsConfigSchema.optional(),
   chat: ChatSettingsSchema.default(ChatSettingsSchema.parse({})),
   mcp: McpSettingsSchema.default(McpSettingsSchema.parse({})),
+  agents: AgentSettingsSchema.default(AgentSettingsSchema.parse({})),
 });
 
 export type FileConfig = z.infer<typeof FileConfigSchema>;
@@ -176,6 +186,7 @@ export type ProviderConfig = z.infer<typeof ProviderConfigSchema>;
 export type ModelAliasConfig = z.infer<typeof ModelAliasSchema>;
 export type GatewaySettings = z.infer<typeof GatewaySettingsSchema>;
 export type ChatSettings = z.infer<typeof ChatSettingsSchema>;
+export type AgentSettings = z.infer<typeof AgentSettingsSchema>;
 export type McpSettings = z.infer<typeof McpSettingsSchema>;
 export type McpStdioServerConfig = z.infer<typeof McpStdioServerSchema>;
 export type PriceConfig = z.infer<typeof PriceSchema>;

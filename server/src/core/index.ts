@@ -3,6 +3,7 @@ export type { Config, TrustProxy } from './config.ts';
 export { FileConfigSchema, PriceSchema, ProviderConfigSchema, providerTypes } from './file-config.ts';
 export type {
   FileConfig,
+  AgentSettings,
   ChatSettings,
   GatewaySettings,
   LimitsConfig,

@@ -122,6 +122,7 @@ export async function createServer(
       db,
       vault,
       config: config.file.mcp,
+      allowPrivateNetworks: config.file.agents.allowPrivateNetworks,
       onError: (error, server) =>
         logger.warn(
           { err: error, mcpServer: server.name, tenantId: server.tenantId },
@@ -136,6 +137,7 @@ export async function createServer(
       registry: tools,
       mcp: mcpHub,
       hub: events,
+      allowPrivateNetworks: config.file.agents.allowPrivateNetworks,
       checkThread: (caller, threadId) => assertThreadWritable(db, caller, threadId),
       privacyScopes: (tenantId) => privacyScopes(db, tenantId, {}),
     });

@@ -45,7 +45,7 @@ export async function startToolServer(): Promise<ToolServer> {
   };
 }
 
-/** A config file whose alias `fast` is the fake upstream's gpt-4o-mini. */
+/** A config file whose alias `fast` is the fake upstream's gpt-4o-mini, with tools on this machine allowed. */
 export function writeAgentConfig(dir: string, fakeUrl: string): string {
   const file = join(dir, 'fidus.config.json');
   writeFileSync(
@@ -53,6 +53,8 @@ export function writeAgentConfig(dir: string, fakeUrl: string): string {
     JSON.stringify({
       providers: [{ id: 'fake', type: 'openai-compatible', baseURL: fakeUrl, discover: false }],
       models: [{ alias: 'fast', targets: [{ provider: 'fake', model: 'gpt-4o-mini' }] }],
+      // The counting tool runs on this machine.
+      agents: { allowPrivateNetworks: true },
     }),
   );
   return file;

@@ -76,6 +76,7 @@ export async function createTestApp(
     db: database.db,
     vault,
     config: file.mcp,
+    allowPrivateNetworks: file.agents.allowPrivateNetworks,
     ...(options.mcpTimings ? { timings: options.mcpTimings } : {}),
   });
   const registry = options.tools ?? new ToolRegistry();
@@ -93,6 +94,7 @@ export async function createTestApp(
     queue,
     registry,
     mcp: hub,
+    allowPrivateNetworks: file.agents.allowPrivateNetworks,
     checkThread: (caller, threadId) => assertThreadWritable(database.db, caller, threadId),
     privacyScopes: (tenantId) => privacyScopes(database.db, tenantId, {}),
   });

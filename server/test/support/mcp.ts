@@ -78,7 +78,8 @@ export async function startMcpApp(
 ): Promise<McpTestApp> {
   const t = await createTestApp({
     signup: 'open',
-    ...(options.file ? { file: options.file } : {}),
+    // The reference servers run on this machine.
+    file: { agents: { allowPrivateNetworks: true }, ...options.file },
     ...(options.registry ? { tools: options.registry } : {}),
     ...(options.workers ? { workers: true } : {}),
     mcpTimings: { connectTimeoutMs: 5_000, retryBaseMs: 200, retryMaxMs: 2_000 },

@@ -59,6 +59,8 @@ export async function startWebApp(options: { env?: NodeJS.ProcessEnv } = {}): Pr
       defaultModel: 'fast',
       prices: { 'fake/small-1': { input: 1, output: 2 } },
       chat: { titleModel: 'titles' },
+      // The agents' HTTP tools and MCP servers of the tests run on this machine.
+      agents: { allowPrivateNetworks: true },
     }),
   );
   let server: ServedFidus;

@@ -8,7 +8,14 @@ const stdioSdk = () => import('@modelcontextprotocol/client/stdio');
 /** Where a server is and how to reach it. */
 export type McpTarget =
   /** `unusable`: why it cannot even be tried (its sealed headers do not open); every attempt fails with it. */
-  | { kind: 'http'; url: string; headers: Record<string, string>; unusable?: string }
+  | {
+      kind: 'http';
+      url: string;
+      headers: Record<string, string>;
+      unusable?: string;
+      /** How to reach it (public addresses only, unless private networks are allowed); default: global fetch. */
+      fetch?: typeof globalThis.fetch;
+    }
   | {
       kind: 'stdio';
       command: string;
@@ -41,7 +48,15 @@ const clientInfo = { name: 'fidus', version: '0.1.0' };
 /** The last bytes a stdio server wrote to stderr: why it died, usually. */
 const stderrTail = 2_000;
 
-const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+/** A failure in a line: its message, and its causes' (fetch's "fetch failed" says nothing without them). */
+function messageOf(error: unknown): string {
+  const messages: string[] = [];
+  for (let at = error; at && messages.length < 4; at = (at as { cause?: unknown }).cause) {
+    const message = at instanceof Error ? at.message : String(at);
+    if (message && !messages.includes(message)) messages.push(message);
+  }
+  return messages.join(': ');
+}
 
 /**
  * One client connection to one MCP server: opened on demand, its tool list cached (and updated when the server
@@ -199,6 +214,7 @@ export class McpConnection {
       const { StreamableHTTPClientTransport } = await clientSdk();
       return new StreamableHTTPClientTransport(new URL(target.url), {
         requestInit: { headers: target.headers },
+        ...(target.fetch ? { fetch: target.fetch } : {}),
       });
     }
     const { getDefaultEnvironment, StdioClientTransport } = await stdioSdk();

@@ -3,6 +3,7 @@ import { notFound, type FileConfig } from '../../core/index.ts';
 import type { Database, Vault } from '../../db/index.ts';
 import type { CallableTool } from '../tools.ts';
 import { defaultTimings, McpConnection, type ConnectionTimings, type McpTarget } from './connection.ts';
+import { outboundAgent, outboundFetch } from '../network.ts';
 import { toToolResult } from './results.ts';
 import type { McpServerRow } from './schema.ts';
 import { stdioIdPrefix, type McpServerView, type McpToolView } from './schemas.ts';
@@ -20,6 +21,8 @@ export interface McpHubOptions {
   timings?: Partial<ConnectionTimings>;
   /** How long `list` waits for servers that are still connecting before answering `connecting`. */
   listWaitMs?: number;
+  /** Whether tenants' servers may be on this machine or a private network (config `agents.allowPrivateNetworks`). */
+  allowPrivateNetworks?: boolean;
 }
 
 /** The MCP servers a tenant may use, their status and their tools, for runs and the API. */
@@ -73,6 +76,9 @@ function statusOf(connection: McpConnection | undefined, enabled: boolean): McpS
 export function createMcpHub(options: McpHubOptions): McpHub {
   const { db, vault } = options;
   const timings: ConnectionTimings = { ...defaultTimings, ...options.timings };
+  // One dispatcher for every tenant's server: its connections check that each address is public (unless allowed).
+  let fetchOut: typeof globalThis.fetch | undefined;
+  const outbound = () => (fetchOut ??= outboundFetch(outboundAgent(options.allowPrivateNetworks ?? false)));
   const listWaitMs = options.listWaitMs ?? 3_000;
   const stdioConfigs = new Map(options.config.stdio.map((server) => [server.name, server]));
   const stdio = new Map<string, McpConnection>();
@@ -114,7 +120,7 @@ export function createMcpHub(options: McpHubOptions): McpHub {
     let target: McpTarget;
     try {
       const headers = await db.tenant(tenantId, (tx) => openHeaders(tx, vault, tenantId, row));
-      target = { kind: 'http', url: row.url, headers };
+      target = { kind: 'http', url: row.url, headers, fetch: outbound() };
     } catch (error) {
       // A vault problem (a master key missing after a rotation) shows as this server's failure, not a 500.
       options.onError?.(error, { name: row.name, tenantId });

@@ -139,10 +139,10 @@ class RunAttempt {
   }
 
   async drive(): Promise<void> {
-    const { db, registry, mcp } = this.#options;
+    const { db, registry, mcp, allowPrivateNetworks } = this.#options;
     const run = this.#ledger.run;
     this.#definition = await db.tenant(run.tenantId, (tx) => loadDefinition(tx, run));
-    const tools = await resolveTools(run.tenantId, this.#definition, registry, mcp);
+    const tools = await resolveTools(run.tenantId, this.#definition, registry, mcp, allowPrivateNetworks);
     this.#byKey = new Map(tools.map((each) => [each.key, each]));
     this.#byWire = new Map(tools.map((each) => [each.wireName, each]));
     try {

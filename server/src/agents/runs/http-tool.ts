@@ -1,4 +1,5 @@
-import { Agent, fetch } from 'undici';
+import { fetch, type Agent } from 'undici';
+import { outboundAgent } from '../network.ts';
 import type { AgentTool } from '../schemas.ts';
 import type { CallableTool, ToolResult } from '../tools.ts';
 
@@ -7,7 +8,16 @@ type HttpToolDefinition = Extract<AgentTool, { kind: 'http' }>;
 /** Bounds on what one call may take: a tool's answer goes into the model's context, so it is kept small. */
 export const httpToolLimits = { timeoutMs: 30_000, responseBytes: 256 * 1024 } as const;
 
-const dispatcher = new Agent({ connectTimeout: 10_000, keepAliveTimeout: 10_000 });
+const dispatchers = new Map<boolean, Agent>();
+/** One dispatcher per setting, made on first use: with private networks off, it connects to public addresses only. */
+const dispatcherFor = (allowPrivateNetworks: boolean): Agent => {
+  let agent = dispatchers.get(allowPrivateNetworks);
+  if (!agent) {
+    agent = outboundAgent(allowPrivateNetworks, { keepAliveTimeout: 10_000 });
+    dispatchers.set(allowPrivateNetworks, agent);
+  }
+  return agent;
+};
 
 async function readCapped(
   body: AsyncIterable<Uint8Array> | null,
@@ -40,7 +50,8 @@ function parsed(text: string, contentType: string | null): unknown {
  * An HTTP tool: the arguments go as a JSON body (as query parameters for GET), the answer comes back as JSON or
  * text. A status of 400 or more is the tool's error, which the model reads like any result.
  */
-export function httpTool(definition: HttpToolDefinition): CallableTool {
+export function httpTool(definition: HttpToolDefinition, allowPrivateNetworks: boolean): CallableTool {
+  const dispatcher = dispatcherFor(allowPrivateNetworks);
   return {
     name: definition.name,
     description: definition.description,

@@ -21,6 +21,8 @@ export interface RunEngineOptions {
   gateway: Pick<Gateway, 'chatCompletion'>;
   registry: ToolRegistry;
   mcp?: McpToolSource | undefined;
+  /** Whether HTTP tools may call this machine or private networks (config `agents.allowPrivateNetworks`). */
+  allowPrivateNetworks?: boolean | undefined;
   /** The tenant's privacy policies for its model calls (domains/privacy); without it the default policy applies. */
   privacyScopes?: ((tenantId: string) => Promise<readonly PrivacyPolicy[]>) | undefined;
 }

@@ -38,13 +38,14 @@ async function callableOf(
   tool: AgentTool,
   registry: ToolRegistry,
   mcp: McpToolSource | undefined,
+  allowPrivateNetworks: boolean,
 ): Promise<CallableTool> {
   const key = toolKey(tool);
   switch (tool.kind) {
     case 'builtin':
       return registry.get(tool.name) ?? unavailable(key, 'no built-in tool has this name');
     case 'http':
-      return httpTool(tool);
+      return httpTool(tool, allowPrivateNetworks);
     case 'mcp': {
       if (!mcp) return unavailable(key, 'MCP is not enabled on this server');
       try {
@@ -65,6 +66,7 @@ export async function resolveTools(
   definition: AgentDefinition,
   registry: ToolRegistry,
   mcp: McpToolSource | undefined,
+  allowPrivateNetworks = false,
 ): Promise<RunTool[]> {
   const taken = new Set<string>();
   return Promise.all(
@@ -78,7 +80,7 @@ export async function resolveTools(
         key,
         wireName,
         approval: tool.approval,
-        callable: await callableOf(tenantId, tool, registry, mcp),
+        callable: await callableOf(tenantId, tool, registry, mcp, allowPrivateNetworks),
       };
     }),
   );
