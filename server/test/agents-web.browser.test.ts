@@ -15,6 +15,7 @@ import { signIn, startWebApp, type WebApp } from './support/web-app.ts';
 const folder = 'agents-e2e';
 const owner = { name: 'Agnes Agent', email: 'agnes@example.com', password: 'a long enough password' };
 const finalAnswer = 'Fidus means faithful.';
+const threadAnswer = 'A thread is a conversation.';
 
 interface ToolServer {
   url: string;
@@ -261,6 +262,117 @@ describe('agents in the web app, end to end', () => {
     );
     expect(tool.calls).toHaveLength(1);
     await screenshot(page, folder, '10-cancelled');
+  });
+
+  it('starts a run from a new chat with @agent, and approves its call in the thread', async () => {
+    app.fake.script(
+      {
+        kind: 'ok',
+        reply: { toolCalls: [{ id: 'call_lookup_4', name: 'lookup', arguments: { word: 'thread' } }] },
+      },
+      { kind: 'ok', reply: { text: threadAnswer } },
+    );
+    // A second agent, deleted later while the page still lists it.
+    const api = (path: string, init: RequestInit = {}) =>
+      fetch(`${app.url}/api/v1${path}`, {
+        ...init,
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(init.body ? { 'content-type': 'application/json' } : {}),
+        },
+      });
+    const ghost = (await (
+      await api('/agents', {
+        method: 'POST',
+        body: JSON.stringify({ name: 'Ghost', instructions: '', model: 'fast' }),
+      })
+    ).json()) as { id: string };
+    await page.goto(app.url);
+    const composer = page.getByTestId('composer');
+    await composer.waitFor();
+    // `@` opens the agent picker; what follows filters it, Tab inserts the highlighted agent.
+    await composer.pressSequentially('@');
+    const picker = page.getByTestId('agent-picker');
+    await picker.waitFor();
+    await composer.pressSequentially('word');
+    await poll(() => picker.getByTestId('agent-option').allTextContents()).toEqual([
+      expect.stringContaining('@Word finder'),
+    ]);
+    expect(await composer.getAttribute('aria-activedescendant')).toBe(
+      await picker.getByTestId('agent-option').getAttribute('id'),
+    );
+    await screenshot(page, folder, '11-thread-picker');
+    await page.keyboard.press('Tab');
+    await poll(() => composer.inputValue()).toBe('@Word finder ');
+    await poll(() => picker.count()).toBe(0);
+    await composer.pressSequentially('What does “thread” mean?');
+    await page.keyboard.press('Enter');
+    // The run starts in a new thread, which opens with the run's card (and no message).
+    await poll(() => page.url()).toMatch(/\/t\/[0-9a-f-]{36}$/);
+    const threadId = page.url().split('/').pop()!;
+    const card = page.getByTestId('thread-run');
+    await card.getByTestId('thread-run-input').waitFor();
+    expect(await card.getByTestId('thread-run-input').textContent()).toBe('What does “thread” mean?');
+    const approval = card.getByTestId('approval-card');
+    await approval.waitFor({ timeout: 30_000 });
+    await poll(() => card.getByTestId('thread-run-state').textContent()).toBe('Waiting for approval');
+    expect(await approval.getByTestId('approval-args').inputValue()).toContain('"word": "thread"');
+    expect(await page.getByTestId('message-user').count()).toBe(0);
+    expect(await composer.inputValue()).toBe('');
+    expect(tool.calls).toHaveLength(1);
+    await screenshot(page, folder, '11-thread-approval');
+    await approval.getByTestId('approve').click();
+    await poll(() => card.getByTestId('thread-run-state').textContent(), 30_000).toBe('Completed');
+    await poll(() => card.getByTestId('thread-run-output').textContent()).toContain(threadAnswer);
+    expect(JSON.parse(decisions.at(-1)!)).toEqual({ decision: 'approve' });
+    expect(tool.calls).toHaveLength(2);
+    expect(tool.calls[1]!.body).toContain('thread');
+    await poll(() => card.getByTestId('step-tool').getByTestId('step-state').textContent()).toBe('Done');
+    // The run belongs to the thread, and the card links to its page.
+    const runs = await fetch(`${app.url}/api/v1/runs?threadId=${threadId}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    const { data } = (await runs.json()) as { data: { id: string; threadId: string; agentId: string }[] };
+    expect(data).toHaveLength(1);
+    expect(data[0]).toMatchObject({ threadId, agentId });
+    expect(await card.getByTestId('thread-run-link').getAttribute('href')).toBe(`/runs/${data[0]!.id}`);
+    await screenshot(page, folder, '11-thread-run');
+    expect(await seriousViolations(page)).toEqual([]);
+    // A reload shows the same card (read from the API), checked in the dark theme too.
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.reload();
+    await card.getByTestId('thread-run-output').waitFor();
+    await screenshot(page, folder, '11-thread-run-dark');
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.reload();
+    await card.getByTestId('thread-run-output').waitFor();
+    // An agent deleted after the picker listed it: the API's 404 shows where the thread's failures do, and the
+    // draft comes back.
+    await composer.pressSequentially('@gh');
+    await poll(() => page.getByTestId('agent-option').allTextContents()).toEqual([
+      expect.stringContaining('@Ghost'),
+    ]);
+    await page.keyboard.press('Escape');
+    await poll(() => page.getByTestId('agent-picker').count()).toBe(0);
+    expect((await api(`/agents/${ghost.id}`, { method: 'DELETE' })).status).toBe(204);
+    await composer.fill('@Ghost boo');
+    await page.keyboard.press('Enter');
+    await poll(() => page.getByTestId('failure').textContent()).toContain('Not found');
+    await poll(() => composer.inputValue()).toBe('@Ghost boo');
+    await page.getByTestId('failure').getByRole('button', { name: 'Dismiss' }).click();
+    // A name that is no agent's is a message like any other, shown after the run.
+    await composer.fill('@nobody what do you think?');
+    await page.keyboard.press('Enter');
+    await poll(() => page.getByTestId('message-user').textContent()).toContain('@nobody what do you think?');
+    const rows = await page
+      .locator('[data-testid="message-list"] > li')
+      .evaluateAll((items) =>
+        items
+          .sort((a, b) => Number(a.getAttribute('data-index')) - Number(b.getAttribute('data-index')))
+          .map((item) => item.querySelector('[data-testid]')?.getAttribute('data-testid')),
+      );
+    expect(rows.slice(0, 2)).toEqual(['thread-run', 'message-user']);
   });
 
   it('attaches MCP servers and shows their status and tools', async () => {

@@ -6,7 +6,9 @@ import type { Step } from './types.ts';
 
 /**
  * One step of a run: a model call (its text and the tools it called) or a tool call (arguments and result).
- * `ended`: the run has ended (a call left waiting in a cancelled run will never be decided).
+ * `ended`: the run has ended (a call left waiting in a cancelled run will never be decided). `compact`: the form a
+ * chat thread shows — a model step without its usage, the calls it asked for by name only (their tool steps follow
+ * with the arguments).
  */
 export function StepItem({
   runId,
@@ -14,22 +16,26 @@ export function StepItem({
   ended,
   mayDecide,
   onDecided,
+  compact = false,
 }: {
   runId: string;
   step: Step;
   ended: boolean;
   mayDecide: boolean;
   onDecided(): void;
+  compact?: boolean;
 }) {
   return (
     <li
-      className="flex flex-col gap-2 border-l-2 border-zinc-300 py-1 pl-4 dark:border-zinc-700"
+      className={`flex flex-col border-l-2 border-zinc-300 dark:border-zinc-700 ${
+        compact ? 'gap-1 py-0.5 pl-3' : 'gap-2 py-1 pl-4'
+      }`}
       data-testid={`step-${step.kind}`}
       data-step-id={step.id}
       data-state={step.state ?? undefined}
     >
       {step.kind === 'model' ? (
-        <ModelStep step={step} />
+        <ModelStep step={step} compact={compact} />
       ) : (
         <ToolStep runId={runId} step={step} ended={ended} mayDecide={mayDecide} onDecided={onDecided} />
       )}
@@ -37,15 +43,16 @@ export function StepItem({
   );
 }
 
-function ModelStep({ step }: { step: Step }) {
+function ModelStep({ step, compact }: { step: Step; compact: boolean }) {
   const usage = [
-    step.model,
-    step.inputTokens != null && step.outputTokens != null
+    compact ? undefined : step.model,
+    !compact && step.inputTokens != null && step.outputTokens != null
       ? `${step.inputTokens} → ${formatTokens(step.outputTokens)}`
       : undefined,
-    step.costUsd != null ? formatCost(step.costUsd) : undefined,
+    !compact && step.costUsd != null ? formatCost(step.costUsd) : undefined,
     step.finishedAt ? undefined : 'thinking…',
   ].filter(Boolean);
+  const calls = step.toolCalls ?? [];
   return (
     <>
       <p className="text-sm">
@@ -55,9 +62,14 @@ function ModelStep({ step }: { step: Step }) {
         </span>
       </p>
       {step.text && <ModelText text={step.text} testId="step-text" />}
-      {step.toolCalls && step.toolCalls.length > 0 && (
+      {compact && calls.length > 0 && (
+        <p className={`text-sm ${muted}`} data-testid="step-calls">
+          Asks for {calls.map((call) => call.toolName).join(', ')}
+        </p>
+      )}
+      {!compact && calls.length > 0 && (
         <ul className="flex flex-col gap-1" aria-label="Tool calls it asked for">
-          {step.toolCalls.map((call) => (
+          {calls.map((call) => (
             <li key={call.toolCallId}>
               <JsonView label={`Calls ${call.toolName}`} value={call.args} />
             </li>

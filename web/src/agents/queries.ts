@@ -9,12 +9,15 @@ export const agentKey = (id: string) => ['agents', id] as const;
 export const runsKey = (agentId: string | undefined) => ['runs', 'list', agentId ?? 'all'] as const;
 export const runKey = (id: string) => ['runs', id] as const;
 
-export const useAgents = () =>
-  useQuery({
-    queryKey: agentsKey,
-    queryFn: async ({ signal }) =>
-      (await api.json<{ data: AgentSummary[] }>('/api/v1/agents', { signal })).data,
-  });
+/** The agents list, for `useQuery` or `queryClient.ensureQueryData` (the chat reads it to find `@agent`). */
+export const agentsQuery = {
+  queryKey: agentsKey,
+  queryFn: async ({ signal }: { signal: AbortSignal }) =>
+    (await api.json<{ data: AgentSummary[] }>('/api/v1/agents', { signal })).data,
+};
+
+/** `enabled`: false until needed (the chat's `@` picker asks only when it opens). */
+export const useAgents = (enabled = true) => useQuery({ ...agentsQuery, enabled });
 
 export const useAgent = (id: string | undefined) =>
   useQuery({
@@ -84,8 +87,12 @@ export async function deleteAgent(id: string): Promise<void> {
   queryClient.removeQueries({ queryKey: agentKey(id), exact: true });
 }
 
-export async function startRun(agentId: string, input: string): Promise<Run> {
-  const run = await api.json<Run>(`/api/v1/agents/${agentId}/runs`, { method: 'POST', body: { input } });
+/** Starts a run; with `threadId`, one that belongs to that chat thread (its steps show there). */
+export async function startRun(agentId: string, input: string, threadId?: string): Promise<Run> {
+  const run = await api.json<Run>(`/api/v1/agents/${agentId}/runs`, {
+    method: 'POST',
+    body: threadId ? { input, threadId } : { input },
+  });
   storeRun(run);
   return run;
 }

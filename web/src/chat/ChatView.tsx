@@ -1,12 +1,13 @@
 import { useEffect, useState } from 'react';
 import { ApiError } from '../api/client.ts';
 import { useRouter } from '../app/router.ts';
-import { createThread, updateThread, useMessages, useThread } from '../threads/queries.ts';
+import { createThread, deleteThread, updateThread, useMessages, useThread } from '../threads/queries.ts';
 import { dismissFailure, resume, sendMessage, showFailure, stop, useAnswers } from './answers.ts';
 import { ChatHeader } from './ChatHeader.tsx';
 import { Composer } from './Composer.tsx';
 import { FailureNotice } from './FailureNotice.tsx';
 import { MessageList } from './MessageList.tsx';
+import { findMention, sendOrStartRun, startThreadRun, useThreadRuns } from './thread-runs.ts';
 
 /** A thread (or, without `threadId`, a new chat that becomes one with its first message). */
 export function ChatView({
@@ -33,7 +34,24 @@ function NewChat({ projectId, onOpenMenu }: { projectId: string | undefined; onO
   async function send(content: string): Promise<boolean> {
     setError(undefined);
     try {
+      const mention = await findMention(content);
       const thread = await createThread(model, projectId);
+      if (mention) {
+        // The run starts before the thread opens: refused (a viewer, an agent just deleted), the empty thread
+        // goes again and the draft is back here with the reason.
+        try {
+          await startThreadRun(thread.id, mention);
+        } catch (refused) {
+          void deleteThread(thread.id).catch(() => undefined);
+          throw refused;
+        }
+        // No answer will name it (titles are written after a first answer): the task does.
+        void updateThread(thread.id, { title: runTitle(mention.agent.name, mention.input) }).catch(
+          () => undefined,
+        );
+        navigate({ name: 'thread', threadId: thread.id });
+        return true;
+      }
       navigate({ name: 'thread', threadId: thread.id });
       return await sendMessage(thread.id, content);
     } catch (caught) {
@@ -62,6 +80,7 @@ function NewChat({ projectId, onOpenMenu }: { projectId: string | undefined; onO
 function ThreadChat({ threadId, onOpenMenu }: { threadId: string; onOpenMenu(): void }) {
   const thread = useThread(threadId);
   const tree = useMessages(threadId);
+  const runs = useThreadRuns(threadId);
   const live = useAnswers((state) => state.live[threadId]);
   const failure = useAnswers((state) => state.failures[threadId]);
   const navigate = useRouter((state) => state.navigate);
@@ -123,11 +142,12 @@ function ThreadChat({ threadId, onOpenMenu }: { threadId: string; onOpenMenu(): 
         onReload={() => void tree.refetch()}
         live={live}
         canWrite={canWrite}
+        runs={runs.data}
       />
       {failure && <FailureNotice failure={failure} onDismiss={() => dismissFailure(threadId)} />}
       {canWrite ? (
         <Composer
-          onSend={(content) => sendMessage(threadId, content)}
+          onSend={(content) => sendOrStartRun(threadId, content)}
           onStop={() => void stop(threadId)}
           streaming={live !== undefined}
         />
@@ -138,4 +158,10 @@ function ThreadChat({ threadId, onOpenMenu }: { threadId: string; onOpenMenu(): 
       )}
     </>
   );
+}
+
+/** A thread's title from the run that starts it: `Agent: task`, on one line and short. */
+function runTitle(agent: string, task: string): string {
+  const title = `${agent}: ${task.replace(/\s+/g, ' ')}`;
+  return title.length > 80 ? `${title.slice(0, 79)}…` : title;
 }

@@ -1,13 +1,16 @@
 import { useEffect, useId, useRef, useState, type KeyboardEvent } from 'react';
+import type { AgentSummary } from '../agents/types.ts';
 import { ApiError } from '../api/client.ts';
 import { Button } from '../ui/Button.tsx';
+import { AgentPicker, agentOptionId, useAgentPicker } from './AgentPicker.tsx';
 import { renderTemplate, TemplateForm } from './TemplateForm.tsx';
 import { templateOptionId, TemplatePicker, useTemplates } from './TemplatePicker.tsx';
 import { filterTemplates, moveActive, slashQuery, type PromptTemplate } from './templates.ts';
 
 /**
  * The message box: Enter sends, Shift+Enter starts a new line; while an answer streams, Stop (or Esc). A `/` at
- * the start opens the template picker.
+ * the start opens the template picker, an `@` the agent picker (`@<agent> <task>` starts a run: the chat view
+ * decides what a sent text is).
  */
 export function Composer({
   onSend,
@@ -24,7 +27,8 @@ export function Composer({
   const box = useRef<HTMLTextAreaElement>(null);
   const listId = useId();
 
-  // The picker: open while the text is `/…` on one line, unless Esc closed it for this very text.
+  // The pickers: open while the text is `/…` (templates) or `@…` (agents) on one line, unless Esc closed it for
+  // this very text.
   const [dismissedAt, setDismissedAt] = useState<string | undefined>();
   const [active, setActive] = useState(0);
   const [filling, setFilling] = useState<PromptTemplate | undefined>();
@@ -33,7 +37,10 @@ export function Composer({
   const picking = query !== undefined && dismissedAt !== text && !filling;
   const templates = useTemplates(picking);
   const matches = picking ? filterTemplates(templates.data ?? [], query) : [];
-  const activeIndex = Math.min(active, Math.max(matches.length - 1, 0));
+  const agents = useAgentPicker(text, dismissedAt === text);
+  // One picker at a time: `/` and `@` both need to start the text.
+  const shown = picking ? matches : agents.open ? agents.matches : [];
+  const activeIndex = Math.min(active, Math.max(shown.length - 1, 0));
 
   useEffect(() => box.current?.focus(), []);
   // Grows with its content, up to a third of the screen.
@@ -60,6 +67,7 @@ export function Composer({
   function insert(content: string) {
     setFilling(undefined);
     setText(content);
+    setActive(0);
     // After React has put the text in: the caret at its end, ready to edit or send.
     requestAnimationFrame(() => {
       const element = box.current;
@@ -82,23 +90,31 @@ export function Composer({
     }
   }
 
+  function chooseAgent(agent: AgentSummary) {
+    const content = `@${agent.name} `;
+    insert(content);
+    // Closed on what it inserted (`@Weather ` would still offer `Weather desk`): typing the task goes on.
+    setDismissedAt(content);
+  }
+
   function onKeyDown(event: KeyboardEvent<HTMLTextAreaElement>) {
     if (event.nativeEvent.isComposing) return;
-    if (picking) {
+    if (picking || agents.open) {
       if (event.key === 'Escape') {
         event.preventDefault(); // closes the picker, not the answer streaming
         setDismissedAt(text);
         return;
       }
-      const chosen = matches[activeIndex];
+      const chosen = shown[activeIndex];
       if (chosen && (event.key === 'ArrowDown' || event.key === 'ArrowUp')) {
         event.preventDefault();
-        setActive(moveActive(activeIndex, event.key === 'ArrowDown' ? 1 : -1, matches.length));
+        setActive(moveActive(activeIndex, event.key === 'ArrowDown' ? 1 : -1, shown.length));
         return;
       }
-      if (chosen && event.key === 'Enter' && !event.shiftKey) {
+      if (chosen && (event.key === 'Enter' || event.key === 'Tab') && !event.shiftKey) {
         event.preventDefault();
-        void choose(chosen);
+        if (picking) void choose(chosen as PromptTemplate);
+        else chooseAgent(chosen as AgentSummary);
         return;
       }
     }
@@ -108,7 +124,9 @@ export function Composer({
     }
   }
 
-  const showList = picking && matches.length > 0;
+  const showList = shown.length > 0;
+  const agentListId = `${listId}-agents`;
+  const activeId = picking ? templateOptionId(listId, activeIndex) : agentOptionId(agentListId, activeIndex);
   return (
     <div className="border-t border-zinc-200 p-3 dark:border-zinc-800">
       <div className="relative mx-auto max-w-3xl">
@@ -122,6 +140,18 @@ export function Composer({
             onRetry={() => void templates.refetch()}
             active={activeIndex}
             onChoose={(template) => void choose(template)}
+          />
+        )}
+        {agents.open && !picking && (
+          <AgentPicker
+            listId={agentListId}
+            query={agents.query}
+            agents={agents.matches}
+            loading={agents.loading}
+            failed={agents.failed}
+            onRetry={agents.retry}
+            active={activeIndex}
+            onChoose={chooseAgent}
           />
         )}
         {filling && (
@@ -157,13 +187,13 @@ export function Composer({
               }}
               onKeyDown={onKeyDown}
               // Clicking elsewhere closes the picker (its entries keep the focus here when clicked).
-              onBlur={() => picking && setDismissedAt(text)}
+              onBlur={() => (picking || agents.open) && setDismissedAt(text)}
               rows={1}
-              placeholder="Message Fidus (/ for templates)"
+              placeholder="Message Fidus (/ for templates, @ for agents)"
               aria-label="Message"
               aria-autocomplete="list"
-              aria-controls={showList ? listId : undefined}
-              aria-activedescendant={showList ? templateOptionId(listId, activeIndex) : undefined}
+              aria-controls={showList ? (picking ? listId : agentListId) : undefined}
+              aria-activedescendant={showList ? activeId : undefined}
               data-testid="composer"
               className="w-full resize-none rounded-xl border border-zinc-300 bg-white px-3 py-2 text-sm outline-none focus:border-teal-600 focus:ring-2 focus:ring-teal-600/30 dark:border-zinc-700 dark:bg-zinc-900"
             />

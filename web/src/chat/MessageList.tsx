@@ -1,9 +1,13 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
-import type { Message, MessageTree } from '../api/types.ts';
+import { createElement, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { runStateLabels } from '../agents/labels.ts';
+import type { Run } from '../agents/types.ts';
+import type { MessageTree } from '../api/types.ts';
 import type { Live } from './answers.ts';
 import { stopEditing } from './editing.ts';
 import { MessageItem } from './MessageItem.tsx';
+import { threadRows, type ThreadRow } from './rows.ts';
+import { runCard } from './thread-runs.ts';
 import { activeMessages, branchPosition, childrenByParent } from './tree.ts';
 
 export function MessageList({
@@ -14,6 +18,7 @@ export function MessageList({
   onReload,
   live,
   canWrite,
+  runs = noRuns,
 }: {
   threadId: string;
   tree: MessageTree | undefined;
@@ -22,6 +27,8 @@ export function MessageList({
   onReload(): void;
   live: Live | undefined;
   canWrite: boolean;
+  /** The runs started from the thread (`@agent`), shown among the messages in time order. */
+  runs?: readonly Run[] | undefined;
 }) {
   // An editor left open belongs to this thread's page.
   useEffect(() => stopEditing, []);
@@ -36,8 +43,10 @@ export function MessageList({
       </div>
     );
   }
-  return <Rows threadId={threadId} tree={tree} live={live} canWrite={canWrite} />;
+  return <Rows threadId={threadId} tree={tree} live={live} canWrite={canWrite} runs={runs} />;
 }
+
+const noRuns: readonly Run[] = [];
 
 // A first guess at a row's height before it is measured; rows are measured as they render.
 const estimatedRowPx = 160;
@@ -48,20 +57,22 @@ const endSlackPx = 48;
  * The active branch as a virtualised list: only the rows in and near the view are in the page, each measured as
  * it renders (answers differ in height and grow while they stream), so a thread of thousands of messages stays
  * as light as a short one. The view follows the end while the reader is there; scrolling up stops that and
- * offers "Jump to latest".
+ * offers "Jump to latest". The thread's runs are rows too (a card each, growing as its steps come).
  */
 function Rows({
   threadId,
   tree,
   live,
   canWrite,
+  runs,
 }: {
   threadId: string;
   tree: MessageTree;
   live: Live | undefined;
   canWrite: boolean;
+  runs: readonly Run[];
 }) {
-  const messages = useMemo(() => activeMessages(tree), [tree]);
+  const messages = useMemo(() => threadRows(activeMessages(tree), runs), [tree, runs]);
   const children = useMemo(() => childrenByParent(tree.messages), [tree.messages]);
   const scroller = useRef<HTMLDivElement>(null);
   const following = useRef(true);
@@ -74,7 +85,7 @@ function Rows({
     getScrollElement: () => scroller.current,
     estimateSize: () => estimatedRowPx,
     // Measured sizes are kept by message, so switching branches reuses what is known of the shared part.
-    getItemKey: (index) => messages[index]?.id ?? index,
+    getItemKey: (index) => rowKey(messages[index]) ?? index,
     overscan: 4,
     paddingStart: 24,
     paddingEnd: 24,
@@ -91,16 +102,6 @@ function Rows({
     if (element && following.current) element.scrollTop = element.scrollHeight;
   }, [messages, totalSize]);
 
-  // A new answer (sent, regenerated, an edit) is followed even from higher up.
-  const answering = live !== undefined;
-  useEffect(() => {
-    if (!answering) return;
-    following.current = true;
-    setAtEnd(true);
-    const element = scroller.current;
-    if (element) element.scrollTop = element.scrollHeight;
-  }, [answering]);
-
   function jumpToLatest() {
     following.current = true;
     setAtEnd(true);
@@ -108,6 +109,16 @@ function Rows({
     const element = scroller.current;
     if (element) element.scrollTop = element.scrollHeight;
   }
+
+  // A new answer (sent, regenerated, an edit) or a run just started is followed even from higher up.
+  const answering = live !== undefined;
+  useEffect(() => {
+    if (answering) jumpToLatest();
+  }, [answering]);
+  const newestRun = runs.at(-1)?.id;
+  useEffect(() => {
+    if (newestRun !== undefined) jumpToLatest();
+  }, [newestRun]);
 
   const items = virtualizer.getVirtualItems();
   return (
@@ -130,16 +141,24 @@ function Rows({
           data-testid="message-list"
         >
           {items.map((item) => {
-            const message = messages[item.index] as Message;
+            const row = messages[item.index] as ThreadRow;
+            const place = {
+              'data-index': item.index,
+              ref: virtualizer.measureElement,
+              className: 'absolute top-0 left-0 w-full px-4 pb-6',
+              style: { transform: `translateY(${item.start}px)` },
+            };
+            if (row.kind === 'run') {
+              return (
+                <li key={item.key} {...place}>
+                  <RunRow run={row.run} />
+                </li>
+              );
+            }
+            const message = row.message;
             const branch = branchPosition(children, message);
             return (
-              <li
-                key={item.key}
-                data-index={item.index}
-                ref={virtualizer.measureElement}
-                className="absolute top-0 left-0 w-full px-4 pb-6"
-                style={{ transform: `translateY(${item.start}px)` }}
-              >
+              <li key={item.key} {...place}>
                 <MessageItem
                   threadId={threadId}
                   message={message}
@@ -166,6 +185,24 @@ function Rows({
           ↓ Jump to latest
         </button>
       )}
+    </div>
+  );
+}
+
+const rowKey = (row: ThreadRow | undefined): string | undefined =>
+  row === undefined ? undefined : row.kind === 'run' ? `run-${row.run.id}` : row.message.id;
+
+/** A run's card, or what the list knows of it while the card's chunk loads. */
+function RunRow({ run }: { run: Run }) {
+  // createElement: the hooks linter takes a capitalised local for a component defined in render.
+  const card = runCard.use();
+  if (card) return createElement(card, { run });
+  return (
+    <div className="rounded-xl border border-zinc-200 p-3 text-sm dark:border-zinc-700">
+      <p className="font-medium">
+        @{run.agentName} · {runStateLabels[run.state]}
+      </p>
+      <p className="whitespace-pre-wrap">{run.input}</p>
     </div>
   );
 }

@@ -30,9 +30,10 @@ export function slashQuery(text: string): string | undefined {
 
 /**
  * The templates matching `query`, best first: names that start with it, then names with a word that does, then
- * names or descriptions that contain it anywhere (case-insensitive); by name within each.
+ * names or descriptions that contain it anywhere (case-insensitive); by name within each. The `@` picker filters
+ * agents (no description) the same way.
  */
-export function filterTemplates<T extends Pick<PromptTemplate, 'name' | 'description'>>(
+export function filterTemplates<T extends { name: string; description?: string }>(
   templates: readonly T[],
   query: string,
 ): T[] {
@@ -43,7 +44,7 @@ export function filterTemplates<T extends Pick<PromptTemplate, 'name' | 'descrip
     if (name.startsWith(needle)) return 0;
     if (name.split(/[\s_\-./]+/).some((word) => word.startsWith(needle))) return 1;
     if (name.includes(needle)) return 2;
-    if (template.description.toLowerCase().includes(needle)) return 3;
+    if (template.description?.toLowerCase().includes(needle)) return 3;
     return -1;
   };
   return templates
