@@ -1,9 +1,8 @@
 import { useAgents } from '../agents/queries.ts';
 import type { AgentSummary } from '../agents/types.ts';
 import { agentPickerQuery } from './mention.ts';
+import { PickerList } from './PickerList.tsx';
 import { filterTemplates } from './templates.ts';
-
-export const agentOptionId = (listId: string, index: number) => `${listId}-agent-${index}`;
 
 /**
  * What the `@` picker shows for the composer's text: open while an agent's name is being typed (and not closed
@@ -27,11 +26,7 @@ export function useAgentPicker(text: string, dismissed: boolean) {
   };
 }
 
-/**
- * The list `@` opens over the composer. As with the template picker, the keys stay with the text box (↑ ↓ move,
- * Enter or Tab inserts `@<name> `, Esc closes), which points at the highlighted agent with
- * `aria-activedescendant`.
- */
+/** The list `@` opens over the composer: choosing inserts `@<name> `. */
 export function AgentPicker({
   listId,
   query,
@@ -59,52 +54,25 @@ export function AgentPicker({
         ? 'There are no agents yet: create one under Agents.'
         : `No agent matches “${query.trim()}”.`;
   return (
-    <div
-      className="absolute right-0 bottom-full left-0 mb-2 overflow-hidden rounded-xl border border-zinc-200 bg-white shadow-lg dark:border-zinc-700 dark:bg-zinc-900"
-      data-testid="agent-picker"
+    <PickerList
+      name="Agents"
+      hint="Start an agent run"
+      listId={listId}
+      items={agents}
+      note={note}
+      failed={failed}
+      onRetry={onRetry}
+      active={active}
+      onChoose={onChoose}
     >
-      <p className="border-b border-zinc-200 px-3 py-1.5 text-xs text-zinc-600 dark:border-zinc-700 dark:text-zinc-400">
-        Start an agent run · ↑ ↓ to choose, Enter or Tab to insert, Esc to close
-      </p>
-      {note && <p className="px-3 py-2 text-sm text-zinc-600 dark:text-zinc-400">{note}</p>}
-      {failed && (
-        <p className="px-3 py-2 text-sm text-red-700 dark:text-red-400" role="alert">
-          The agents could not be loaded.{' '}
-          <button
-            type="button"
-            className="underline"
-            onMouseDown={(event) => event.preventDefault()}
-            onClick={onRetry}
-          >
-            Retry
-          </button>
-        </p>
+      {(agent) => (
+        <>
+          <span className="font-medium text-zinc-900 dark:text-zinc-100">@{agent.name}</span>
+          <span className="ml-2 text-xs text-zinc-600 dark:text-zinc-400">
+            {agent.model} · {agent.tools === 1 ? '1 tool' : `${agent.tools} tools`}
+          </span>
+        </>
       )}
-      {agents.length > 0 && (
-        <ul id={listId} role="listbox" aria-label="Agents" className="max-h-64 overflow-y-auto p-1">
-          {agents.map((agent, index) => (
-            <li
-              key={agent.id}
-              id={agentOptionId(listId, index)}
-              role="option"
-              aria-selected={index === active}
-              data-testid="agent-option"
-              // The text box keeps the focus (and the keys).
-              onMouseDown={(event) => event.preventDefault()}
-              onClick={() => onChoose(agent)}
-              ref={index === active ? (element) => element?.scrollIntoView({ block: 'nearest' }) : undefined}
-              className={`cursor-pointer rounded-md px-2 py-1.5 text-sm ${
-                index === active ? 'bg-teal-50 dark:bg-teal-950' : 'hover:bg-zinc-100 dark:hover:bg-zinc-800'
-              }`}
-            >
-              <span className="font-medium text-zinc-900 dark:text-zinc-100">@{agent.name}</span>
-              <span className="ml-2 text-xs text-zinc-600 dark:text-zinc-400">
-                {agent.model} · {agent.tools === 1 ? '1 tool' : `${agent.tools} tools`}
-              </span>
-            </li>
-          ))}
-        </ul>
-      )}
-    </div>
+    </PickerList>
   );
 }

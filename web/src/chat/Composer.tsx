@@ -2,9 +2,10 @@ import { useEffect, useId, useRef, useState, type KeyboardEvent } from 'react';
 import type { AgentSummary } from '../agents/types.ts';
 import { ApiError } from '../api/client.ts';
 import { Button } from '../ui/Button.tsx';
-import { AgentPicker, agentOptionId, useAgentPicker } from './AgentPicker.tsx';
+import { AgentPicker, useAgentPicker } from './AgentPicker.tsx';
+import { pickerOptionId } from './PickerList.tsx';
 import { renderTemplate, TemplateForm } from './TemplateForm.tsx';
-import { templateOptionId, TemplatePicker, useTemplates } from './TemplatePicker.tsx';
+import { TemplatePicker, useTemplates } from './TemplatePicker.tsx';
 import { filterTemplates, moveActive, slashQuery, type PromptTemplate } from './templates.ts';
 
 /**
@@ -126,7 +127,7 @@ export function Composer({
 
   const showList = shown.length > 0;
   const agentListId = `${listId}-agents`;
-  const activeId = picking ? templateOptionId(listId, activeIndex) : agentOptionId(agentListId, activeIndex);
+  const activeId = pickerOptionId(picking ? listId : agentListId, activeIndex);
   return (
     <div className="border-t border-zinc-200 p-3 dark:border-zinc-800">
       <div className="relative mx-auto max-w-3xl">
