@@ -1,7 +1,7 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { useRouter } from '../app/router.ts';
 import { ErrorNote } from '../settings/ErrorNote.tsx';
-import { TextAreaField } from '../settings/Section.tsx';
+import { TextAreaField } from '../ui/Field.tsx';
 import { useModels } from '../threads/queries.ts';
 import { Button } from '../ui/Button.tsx';
 import { Field } from '../ui/Field.tsx';

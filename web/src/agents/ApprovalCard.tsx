@@ -1,5 +1,5 @@
 import { useEffect, useId, useRef, useState } from 'react';
-import { TextAreaField } from '../settings/Section.tsx';
+import { TextAreaField } from '../ui/Field.tsx';
 import { Button } from '../ui/Button.tsx';
 import { parseArgs, sameJson } from './json.ts';
 import { issueFor } from './issues.ts';

@@ -1,11 +1,11 @@
 import { useMcpServers } from '../mcp/queries.ts';
 import { localToolName } from '../mcp/types.ts';
-import { TextAreaField } from '../settings/Section.tsx';
+import { SelectField, TextAreaField } from '../ui/Field.tsx';
 import { Button } from '../ui/Button.tsx';
 import { Field } from '../ui/Field.tsx';
 import { defaultApproval, emptyTool, type ToolDraft } from './draft.ts';
 import { approvalLabels, kindLabels } from './labels.ts';
-import { AppLink, muted, SelectBox } from './parts.tsx';
+import { AppLink, muted } from './parts.tsx';
 import {
   approvalPolicies,
   httpMethods,
@@ -92,7 +92,7 @@ function ToolRow({
         {title && `: ${title}`}
       </legend>
       <div className="grid gap-3 sm:grid-cols-2">
-        <SelectBox
+        <SelectField
           label="Kind"
           value={tool.kind}
           onChange={(e) => {
@@ -109,7 +109,7 @@ function ToolRow({
           error={errorOf(field('kind'))}
           data-testid="tool-kind"
         />
-        <SelectBox
+        <SelectField
           label="Approval"
           value={tool.approval}
           onChange={(e) => onChange({ approval: e.target.value as ApprovalPolicy })}
@@ -142,7 +142,7 @@ function ToolRow({
               autoComplete="off"
               data-testid="tool-name"
             />
-            <SelectBox
+            <SelectField
               label="Method"
               value={tool.method}
               onChange={(e) => onChange({ method: e.target.value as HttpMethod })}
@@ -263,7 +263,7 @@ function McpToolPicker({
   const chosen = tools.find((t) => localToolName(server?.name ?? '', t.name) === tool.tool);
   return (
     <>
-      <SelectBox
+      <SelectField
         label="Server"
         value={tool.server}
         onChange={(e) => onChange({ server: e.target.value, tool: '' })}
@@ -271,7 +271,7 @@ function McpToolPicker({
         error={errorOf(field('server'))}
         data-testid="tool-server"
       />
-      <SelectBox
+      <SelectField
         label="Tool"
         value={tool.tool}
         onChange={(e) => onChange({ tool: e.target.value })}

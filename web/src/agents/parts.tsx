@@ -1,10 +1,9 @@
-import { createElement, useId, type MouseEvent, type ReactNode, type SelectHTMLAttributes } from 'react';
+import { createElement, type MouseEvent, type ReactNode } from 'react';
 import { useRouter, type Route } from '../app/router.ts';
 import { pathOf } from '../app/routes.ts';
 import { ApiError } from '../api/client.ts';
 import { markdownRenderer } from '../chat/renderers.ts';
 import { ErrorNote } from '../settings/ErrorNote.tsx';
-import { FieldNote } from '../ui/Field.tsx';
 import { otherIssues } from './issues.ts';
 import type { Tone } from './labels.ts';
 
@@ -109,47 +108,6 @@ export function FormIssues({ error, fields }: { error: unknown; fields: string[]
     );
   }
   return <ErrorNote error={error} />;
-}
-
-const controlClass =
-  'rounded-md border border-zinc-300 bg-white px-3 py-2 text-sm text-zinc-900 outline-none focus:border-teal-600 focus:ring-2 focus:ring-teal-600/30 aria-invalid:border-red-600 dark:border-zinc-600 dark:bg-zinc-900 dark:text-zinc-100';
-
-/** A labelled native select with its error or hint under it (settings' SelectField has no error). */
-export function SelectBox({
-  label,
-  options,
-  error,
-  hint,
-  ...select
-}: SelectHTMLAttributes<HTMLSelectElement> & {
-  label: string;
-  options: { value: string; label: string }[];
-  error?: string | undefined;
-  hint?: string | undefined;
-}) {
-  const id = useId();
-  const note = error ?? hint;
-  return (
-    <div className="flex flex-col gap-1">
-      <label htmlFor={id} className="text-sm font-medium text-zinc-800 dark:text-zinc-200">
-        {label}
-      </label>
-      <select
-        id={id}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={note ? `${id}-note` : undefined}
-        className={controlClass}
-        {...select}
-      >
-        {options.map((option) => (
-          <option key={option.value} value={option.value}>
-            {option.label}
-          </option>
-        ))}
-      </select>
-      <FieldNote id={id} error={error} hint={hint} />
-    </div>
-  );
 }
 
 /** A model's text as the chat shows answers: Markdown once its chunk is loaded, plain text until then. */

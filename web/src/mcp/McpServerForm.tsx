@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { parseHeaders } from '../agents/draft.ts';
 import { issueFor } from '../agents/issues.ts';
 import { FormIssues } from '../agents/parts.tsx';
-import { TextAreaField } from '../settings/Section.tsx';
+import { TextAreaField } from '../ui/Field.tsx';
 import { Button } from '../ui/Button.tsx';
 import { Field } from '../ui/Field.tsx';
 import { attachServer, updateServer, type McpServerInput } from './queries.ts';

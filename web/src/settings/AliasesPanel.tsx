@@ -7,7 +7,8 @@ import { ConfirmButton } from './ConfirmButton.tsx';
 import { ErrorNote, fieldError, FormError } from './ErrorNote.tsx';
 import { formatTargets, parseTargets } from './providers.ts';
 import { aliasesKey, refreshModels, useAliases } from './queries.ts';
-import { Panel, TextAreaField, table } from './Section.tsx';
+import { TextAreaField } from '../ui/Field.tsx';
+import { Panel, table } from './Section.tsx';
 import type { Alias } from './types.ts';
 
 /** Model aliases: a name for a list of provider/model targets, tried in order. */

@@ -7,7 +7,8 @@ import { CopyButton } from './CopyButton.tsx';
 import { formatDateTime } from './dates.ts';
 import { fieldError, FormError } from './ErrorNote.tsx';
 import { invitableRoles, inviteLink, roleLabels } from './roles.ts';
-import { Panel, Section, SelectField } from './Section.tsx';
+import { SelectField } from '../ui/Field.tsx';
+import { Panel, Section } from './Section.tsx';
 import type { CreatedInvite, Role } from './types.ts';
 
 /**

@@ -13,7 +13,7 @@ import {
   type ProviderDraft,
 } from './providers.ts';
 import { providersKey, refreshModels } from './queries.ts';
-import { SelectField, TextAreaField } from './Section.tsx';
+import { SelectField, TextAreaField } from '../ui/Field.tsx';
 import { providerTypes, type Provider, type ProviderType } from './types.ts';
 
 const typeLabels: Record<ProviderType, string> = {

@@ -1,5 +1,4 @@
-import { useId, type ReactNode, type SelectHTMLAttributes, type TextareaHTMLAttributes } from 'react';
-import { FieldNote } from '../ui/Field.tsx';
+import { useId, type ReactNode } from 'react';
 
 /** A settings section: its heading (h2, under the page's h1), what it is for, and its content. */
 export function Section({
@@ -38,69 +37,6 @@ export function Panel({ title, children }: { title: string; children: ReactNode 
         {title}
       </h3>
       {children}
-    </div>
-  );
-}
-
-const controlClass =
-  'rounded-md border border-zinc-300 bg-white px-3 py-2 text-sm text-zinc-900 outline-none focus:border-teal-600 focus:ring-2 focus:ring-teal-600/30 dark:border-zinc-600 dark:bg-zinc-900 dark:text-zinc-100';
-
-/** A labelled native select (keyboard and screen readers for free), like ui/Field for inputs. */
-export function SelectField({
-  label,
-  options,
-  hint,
-  ...select
-}: SelectHTMLAttributes<HTMLSelectElement> & {
-  label: string;
-  options: { value: string; label: string }[];
-  hint?: string;
-}) {
-  const id = useId();
-  return (
-    <div className="flex flex-col gap-1">
-      <label htmlFor={id} className="text-sm font-medium text-zinc-800 dark:text-zinc-200">
-        {label}
-      </label>
-      <select id={id} aria-describedby={hint ? `${id}-note` : undefined} className={controlClass} {...select}>
-        {options.map((option) => (
-          <option key={option.value} value={option.value}>
-            {option.label}
-          </option>
-        ))}
-      </select>
-      <FieldNote id={id} hint={hint} />
-    </div>
-  );
-}
-
-/** A labelled textarea with its error or hint under it. */
-export function TextAreaField({
-  label,
-  error,
-  hint,
-  ...textarea
-}: TextareaHTMLAttributes<HTMLTextAreaElement> & {
-  label: string;
-  error?: string | undefined;
-  hint?: string;
-}) {
-  const id = useId();
-  const note = error ?? hint;
-  return (
-    <div className="flex flex-col gap-1">
-      <label htmlFor={id} className="text-sm font-medium text-zinc-800 dark:text-zinc-200">
-        {label}
-      </label>
-      <textarea
-        id={id}
-        rows={3}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={note ? `${id}-note` : undefined}
-        className={`${controlClass} font-mono aria-invalid:border-red-600`}
-        {...textarea}
-      />
-      <FieldNote id={id} error={error} hint={hint} />
     </div>
   );
 }
