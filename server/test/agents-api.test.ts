@@ -379,11 +379,52 @@ describe(`agent definitions (${lane})`, () => {
       expect(versions.map((row) => row.version)).toEqual([1, 2]);
       // What a run will use to read the version it recorded, after the agent is gone.
       const kept = await t.database.db.tenant(owner.tenant.id, (tx) => loadAgentVersion(tx, id, 1));
-      expect(kept).toEqual(created.body['definition']);
+      expect(kept!.name).toBe(created.body['definition']['name']);
+      expect(kept!.tools.map((tool) => tool.kind)).toEqual(['builtin', 'mcp', 'http']);
       const elsewhere = await t.database.db.tenant(stranger.tenant.id, (tx) => loadAgentVersion(tx, id, 1));
       expect(elsewhere).toBeUndefined();
 
       expect((await call(member, 'POST', '/agents', researcher(name))).status).toBe(201);
+    });
+  });
+
+  describe('HTTP tool headers', () => {
+    it('stores header values sealed, shows them masked, and keeps them when the mask comes back', async () => {
+      const created = await call(member, 'POST', '/agents', researcher());
+      expect(created.status).toBe(201);
+      const id = created.body['id'] as string;
+      const http = () => (created.body['definition']['tools'] as Json[])[2]!;
+      expect(http()['headers']).toEqual({ 'x-client': '********' });
+      const sealedOf = async (version: number) => {
+        const stored = await t.database.db.tenant(owner.tenant.id, (tx) => loadAgentVersion(tx, id, version));
+        return (stored!.tools[2] as { headers: Record<string, string> }).headers['x-client']!;
+      };
+      const first = await sealedOf(1);
+      expect(first).toMatch(/^v1\./);
+      expect(first).not.toContain('fidus');
+
+      // An edit that sends the tools back as shown keeps the stored value (and writes no version for nothing).
+      const same = await call(member, 'PATCH', `/agents/${id}`, {
+        tools: created.body['definition']['tools'],
+      });
+      expect(same.body['currentVersion']).toBe(1);
+      const renamed = await call(member, 'PATCH', `/agents/${id}`, {
+        instructions: 'New instructions',
+        tools: created.body['definition']['tools'],
+      });
+      expect(renamed.body['currentVersion']).toBe(2);
+      expect(await sealedOf(2)).toBe(first);
+      // A change without `tools` carries the stored values over too.
+      const limited = await call(member, 'PATCH', `/agents/${id}`, { stepLimit: 3 });
+      expect(await sealedOf(limited.body['currentVersion'] as number)).toBe(first);
+
+      // A new value is sealed anew; a mask where nothing is stored is refused, naming the field.
+      const tools = created.body['definition']['tools'] as Json[];
+      const changed = await call(member, 'PATCH', `/agents/${id}`, {
+        tools: [tools[0], tools[1], { ...tools[2], headers: { 'x-client': 'other', 'x-new': '********' } }],
+      });
+      expect(changed.status).toBe(400);
+      expect(fieldsOf(changed.body)).toEqual(['body.tools.2.headers.x-new']);
     });
   });
 

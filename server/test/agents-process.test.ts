@@ -51,6 +51,7 @@ beforeAll(async () => {
 afterEach(() => {
   fake.reset();
   tools.calls.length = 0;
+  tools.keys.length = 0;
 });
 afterAll(async () => {
   for (const served of processes) served.child.kill('SIGKILL');
@@ -107,7 +108,7 @@ describe(`agent runs across a crash and a restart (${lane})`, () => {
       { kind: 'ok', reply: { toolCalls: [{ id: 'call_1', name: 'step', arguments: { n: 7 } }] } },
       { kind: 'ok', reply: { text: 'Step seven is done.' } },
     );
-    const agentId = await client.createAgent([countingTool(tools.url, 'ask')]);
+    const agentId = await client.createAgent([countingTool(tools.url, 'ask', { 'x-api-key': 'secret-7' })]);
     const runId = await client.startRun(agentId, 'Do step seven.');
     const waiting = await client.settled(runId);
     expect(waiting.state).toBe('awaiting_approval');
@@ -121,6 +122,10 @@ describe(`agent runs across a crash and a restart (${lane})`, () => {
     const run = await client.settled(runId);
     expect(run).toMatchObject({ state: 'completed', output: 'Step seven is done.' });
     expect(tools.calls).toEqual([7]);
+    // The header value, sealed in the definition and masked by the API, is what the tool received.
+    expect(tools.keys).toEqual(['secret-7']);
+    const agent = await client.call('GET', `/agents/${agentId}`);
+    expect(agent.body.definition.tools[0].headers).toEqual({ 'x-api-key': '********' });
     await second.stop();
   }, 120_000);
 });

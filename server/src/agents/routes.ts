@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { FidusError, type Principal } from '../core/index.ts';
-import type { Database } from '../db/index.ts';
+import type { Database, Vault } from '../db/index.ts';
 import {
   AgentCreate,
   AgentSchema,
@@ -35,7 +35,7 @@ function principalOf(request: FastifyRequest): Principal {
 }
 
 /** `/agents`: the tenant's agent definitions, each change a new version (docs/agents.md). */
-export function agentRoutes(db: Database, catalog: ModelCatalog | undefined) {
+export function agentRoutes(db: Database, catalog: ModelCatalog | undefined, vault?: Vault) {
   return async (fastify: FastifyInstance): Promise<void> => {
     const app = fastify.withTypeProvider<ZodTypeProvider>();
 
@@ -50,7 +50,7 @@ export function agentRoutes(db: Database, catalog: ModelCatalog | undefined) {
         response: { 201: AgentSchema },
       },
       handler: async (request, reply) =>
-        reply.code(201).send(await createAgent(db, catalog, principalOf(request), request.body)),
+        reply.code(201).send(await createAgent(db, catalog, principalOf(request), request.body, vault)),
     });
     app.get('/agents', {
       schema: {
@@ -80,7 +80,8 @@ export function agentRoutes(db: Database, catalog: ModelCatalog | undefined) {
         body: AgentUpdate,
         response: { 200: AgentSchema },
       },
-      handler: (request) => updateAgent(db, catalog, principalOf(request), request.params.id, request.body),
+      handler: (request) =>
+        updateAgent(db, catalog, principalOf(request), request.params.id, request.body, vault),
     });
     app.delete('/agents/:id', {
       config: member,

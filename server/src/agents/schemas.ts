@@ -78,7 +78,9 @@ const HttpTool = z.strictObject({
       error: `must have at most ${definitionLimits.httpHeaders} headers`,
     })
     .optional()
-    .describe('Sent with every call. Stored and shown as given: not for secrets (docs/agents.md)'),
+    .describe(
+      'Sent with every call. Values are stored sealed and shown as `********`; sending `********` keeps the stored value',
+    ),
   approval: ApprovalPolicy.default('ask').describe('Default `ask`: a call goes out of Fidus'),
   idempotent: z
     .boolean()

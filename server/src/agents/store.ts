@@ -1,8 +1,9 @@
 import { isDeepStrictEqual } from 'node:util';
 import { and, asc, desc, eq, isNull } from 'drizzle-orm';
 import { FidusError, hasRole, newId, notFound, type Principal } from '../core/index.ts';
-import { isUniqueViolation, type Database, type Tx } from '../db/index.ts';
+import { isUniqueViolation, type Database, type Tx, type Vault } from '../db/index.ts';
 import type { Gateway } from '../gateway/index.ts';
+import { maskHeaders, sealHeaders } from './headers.ts';
 import { agents, agentVersions, type AgentRow, type AgentVersionRow } from './schema.ts';
 import { AgentDefinition, type AgentCreate, type AgentUpdate } from './schemas.ts';
 
@@ -50,7 +51,7 @@ export function toAgent(row: AgentRow, version: AgentVersionRow) {
     id: row.id,
     name: row.name,
     currentVersion: row.currentVersion,
-    definition: version.definition,
+    definition: maskHeaders(version.definition),
     createdBy: row.createdBy,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
@@ -61,7 +62,7 @@ export function toVersion(row: AgentVersionRow) {
   return {
     agentId: row.agentId,
     version: row.version,
-    definition: row.definition,
+    definition: maskHeaders(row.definition),
     createdBy: row.createdBy,
     createdAt: row.createdAt.toISOString(),
   };
@@ -103,13 +104,15 @@ export async function createAgent(
   catalog: ModelCatalog | undefined,
   author: Author,
   input: AgentCreate,
+  vault?: Vault,
 ) {
   assertMayCreate(author);
   await checkModel(catalog, author.tenantId, input.model);
-  const definition = AgentDefinition.parse(input);
+  const parsed = AgentDefinition.parse(input);
   const id = newId();
   try {
     return await db.tenant(author.tenantId, async (tx) => {
+      const definition = await sealHeaders(tx, vault, author.tenantId, id, parsed);
       const now = new Date();
       const [row] = await tx
         .insert(agents)
@@ -137,7 +140,7 @@ export async function createAgent(
       return toAgent(row!, version!);
     });
   } catch (error) {
-    if (isUniqueViolation(error, nameConstraint)) throw duplicateName(definition.name);
+    if (isUniqueViolation(error, nameConstraint)) throw duplicateName(parsed.name);
     throw error;
   }
 }
@@ -184,6 +187,7 @@ export async function updateAgent(
   author: Author,
   id: string,
   input: AgentUpdate,
+  vault?: Vault,
 ) {
   // Only a model named in this change is checked: an alias removed since the last version must not block
   // an unrelated edit (the run will report it).
@@ -196,7 +200,14 @@ export async function updateAgent(
       const merged = Object.fromEntries(
         Object.entries({ ...current!.definition, ...input }).filter(([, value]) => value !== undefined),
       );
-      const definition = AgentDefinition.parse(merged);
+      const definition = await sealHeaders(
+        tx,
+        vault,
+        author.tenantId,
+        id,
+        AgentDefinition.parse(merged),
+        current!.definition,
+      );
       // A change that changes nothing (an empty body, a form saved as it was) adds no version: versions are
       // what runs are compared by, and identical neighbours would only be noise. (Key order does not matter.)
       if (isDeepStrictEqual(definition, current!.definition)) return toAgent(row, current!);

@@ -53,6 +53,8 @@ export interface AppDeps {
   chat?: Pick<Chat, 'routes'>;
   /** Serves agent runs (`/api/v1/agents/:id/runs`, `/api/v1/runs`) when given. */
   agentRuns?: AgentRunService;
+  /** Seals HTTP tools' header values of agent definitions; without it they are stored as given. */
+  vault?: Vault;
   /** Serves `/api/v1/mcp-servers` (attached MCP servers; header values sealed by the vault) when given. */
   mcp?: { hub: McpHub; vault: Vault };
   /** The domains' built-in tools: with `agentRuns` and the gateway, Fidus's own MCP server at `/mcp` offers them. */
@@ -212,7 +214,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       // Policies and the preview need nothing but the database.
       await api.register(privacyRoutes(deps.db));
       // Definitions need the database; the gateway, when there is one, checks their models.
-      await api.register(agentRoutes(deps.db, deps.gateway));
+      await api.register(agentRoutes(deps.db, deps.gateway, deps.vault ?? deps.mcp?.vault));
       if (deps.agentRuns) await api.register(runRoutes(deps.db, deps.agentRuns, deps.events));
       if (deps.mcp) await api.register(mcpServerRoutes(deps.db, deps.mcp.vault, deps.mcp.hub));
     },

@@ -13,6 +13,8 @@ export interface ToolServer {
   url: string;
   /** The `n` of every call received, in order. */
   calls: number[];
+  /** The `x-api-key` header of every call received, in order. */
+  keys: (string | undefined)[];
   close(): Promise<void>;
 }
 
@@ -25,9 +27,11 @@ async function bodyOf(request: IncomingMessage): Promise<Json> {
 /** An HTTP tool (`POST /` with `{n}`) that records each call and answers `{done: n}`. */
 export async function startToolServer(): Promise<ToolServer> {
   const calls: number[] = [];
+  const keys: (string | undefined)[] = [];
   const server: Server = createServer((request, response) => {
     void bodyOf(request).then((body) => {
       calls.push(Number(body['n']));
+      keys.push(request.headers['x-api-key'] as string | undefined);
       response.writeHead(200, { 'content-type': 'application/json' });
       response.end(JSON.stringify({ done: body['n'] }));
     });
@@ -37,6 +41,7 @@ export async function startToolServer(): Promise<ToolServer> {
   return {
     url: `http://127.0.0.1:${port}/`,
     calls,
+    keys,
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();
@@ -60,7 +65,7 @@ export function writeAgentConfig(dir: string, fakeUrl: string): string {
   return file;
 }
 
-export const countingTool = (url: string, approval: 'auto' | 'ask') => ({
+export const countingTool = (url: string, approval: 'auto' | 'ask', headers?: Record<string, string>) => ({
   kind: 'http',
   name: 'step',
   description: 'Does step n of the task',
@@ -68,6 +73,7 @@ export const countingTool = (url: string, approval: 'auto' | 'ask') => ({
   method: 'POST',
   inputSchema: { type: 'object', properties: { n: { type: 'integer' } }, required: ['n'] },
   approval,
+  ...(headers ? { headers } : {}),
 });
 
 /** A client of one Fidus's API, signed in as its first user. */

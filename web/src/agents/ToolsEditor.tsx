@@ -190,7 +190,7 @@ function ToolRow({
                 label="Headers (optional)"
                 value={tool.headers}
                 onChange={(e) => onChange({ headers: e.target.value })}
-                hint="One “Name: value” a line. Shown to everyone who can read the agent: no secrets."
+                hint="One “Name: value” a line. Values are stored sealed and shown as ********: leave ******** to keep a stored value."
                 error={errorOf(field('headers'))}
                 rows={2}
                 spellCheck={false}

@@ -3,6 +3,7 @@ import { FidusError, type Role } from '../../core/index.ts';
 import type { PrivacyContext } from '../../gateway/index.ts';
 import type { RunningJob } from '../../jobs/index.ts';
 import { emptyMapping, type PseudonymMap } from '../../privacy/index.ts';
+import { openHeaders } from '../headers.ts';
 import type { AgentDefinition } from '../schemas.ts';
 import { toolErrorOutput, type ToolCallContext, type ToolResult } from '../tools.ts';
 import { RunLedger, RunSuperseded } from './ledger.ts';
@@ -141,7 +142,10 @@ class RunAttempt {
   async drive(): Promise<void> {
     const { db, registry, mcp, allowPrivateNetworks } = this.#options;
     const run = this.#ledger.run;
-    this.#definition = await db.tenant(run.tenantId, (tx) => loadDefinition(tx, run));
+    // Header values opened for the calls, in memory only.
+    this.#definition = await db.tenant(run.tenantId, async (tx) =>
+      openHeaders(tx, this.#options.vault, run.tenantId, run.agentId, await loadDefinition(tx, run)),
+    );
     const tools = await resolveTools(run.tenantId, this.#definition, registry, mcp, allowPrivateNetworks);
     this.#byKey = new Map(tools.map((each) => [each.key, each]));
     this.#byWire = new Map(tools.map((each) => [each.wireName, each]));

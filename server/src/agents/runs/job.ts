@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Database } from '../../db/index.ts';
+import type { Database, Vault } from '../../db/index.ts';
 import type { Gateway } from '../../gateway/index.ts';
 import type { EventHub, JobDefinition } from '../../jobs/index.ts';
 import type { PrivacyPolicy } from '../../privacy/index.ts';
@@ -21,6 +21,8 @@ export interface RunEngineOptions {
   gateway: Pick<Gateway, 'chatCompletion'>;
   registry: ToolRegistry;
   mcp?: McpToolSource | undefined;
+  /** Opens HTTP tools' sealed header values; without it they are used as stored. */
+  vault?: Vault | undefined;
   /** Whether HTTP tools may call this machine or private networks (config `agents.allowPrivateNetworks`). */
   allowPrivateNetworks?: boolean | undefined;
   /** The tenant's privacy policies for its model calls (domains/privacy); without it the default policy applies. */
