@@ -405,6 +405,23 @@ describe('control and visibility', () => {
     expect((await call(owner, 'GET', `/runs/${run.id}`)).body.state).toBe('cancelled');
   });
 
+  it('ends a run that could not be queued, saying why, and answers 503', async () => {
+    const id = await agent();
+    const enqueue = t.queue.enqueue.bind(t.queue);
+    t.queue.enqueue = async () => {
+      throw new Error('redis is down');
+    };
+    try {
+      const refused = await call(owner, 'POST', `/agents/${id}/runs`, { input: 'Do it' });
+      expect(refused.status).toBe(503);
+    } finally {
+      t.queue.enqueue = enqueue;
+    }
+    const [run] = (await call(owner, 'GET', `/runs?agentId=${id}`)).body.data;
+    expect(run).toMatchObject({ state: 'failed', endReason: 'error', error: { code: 'internal' } });
+    expect(run.error.message).toContain('could not be queued');
+  });
+
   it('shows a run to its starter and admins only; viewers cannot start one', async () => {
     fake.script(answer('Hi.'));
     const id = await agent();

@@ -60,7 +60,26 @@ export class AgentRunService implements AgentRuns {
   async start(caller: RunCaller, agentId: string, body: RunCreate): Promise<RunView> {
     if (body.threadId && this.#checkThread) await this.#checkThread(caller, body.threadId);
     const { run, agentName } = await insertRun(this.#writer, caller, agentId, body);
-    await this.#enqueue(run);
+    try {
+      await this.#enqueue(run);
+    } catch (error) {
+      // Without its job nothing would ever take the run: it ends now, saying why, instead of waiting forever.
+      const failure = FidusError.from(error);
+      await this.#writer
+        .tenant(caller.tenantId, (tx) =>
+          changeRun(tx, run, {
+            state: 'failed',
+            endReason: 'error',
+            errorCode: failure.code,
+            errorMessage: `The run could not be queued: ${failure.message}`,
+            finishedAt: new Date(),
+          }),
+        )
+        .catch(() => {});
+      throw FidusError.isInstance(error)
+        ? error
+        : new FidusError('unavailable', 'The run could not be queued; try again', { cause: error });
+    }
     return toRunView(run, agentName);
   }
 
