@@ -12,14 +12,7 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core';
 import type { AgentDefinition } from './schemas.ts';
-
-/**
- * Only the keys of `tenants` and `users`, so the foreign keys below can name them: the real tables belong to
- * domains/accounts (layer 4), which agents (layer 3) may not import. drizzle-kit reads exported tables only and
- * takes a foreign key's target by name, so these stubs stay invisible to migrations. Deliberately not exported.
- */
-const tenantsKey = pgTable('tenants', { id: uuid('id').primaryKey() });
-const usersKey = pgTable('users', { id: uuid('id').primaryKey() });
+import { tenantsKey, usersKey } from '../db/index.ts';
 
 /**
  * An agent: its identity, name and which version is current. What it does lives in `agent_versions`, one row per

@@ -4,3 +4,4 @@ export { lockDataDir, lockFileName } from './lock.ts';
 export type { NotificationHandler } from './notifications.ts';
 export { masterKeyId, Vault } from './vault/index.ts';
 export { isUniqueViolation } from './unique-violation.ts';
+export { tenantsKey, usersKey } from './keys.ts';

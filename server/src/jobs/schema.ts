@@ -11,9 +11,7 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core';
 import type { Backoff, JobState } from './types.ts';
-
-/** The key of `tenants` (owned by domains/accounts, a higher layer): see request-log/schema.ts for why a stub. */
-const tenantsKey = pgTable('tenants', { id: uuid('id').primaryKey() });
+import { tenantsKey } from '../db/index.ts';
 
 /** The embedded backend's queue. The distributed backend keeps its jobs in Redis (BullMQ) instead. */
 export const jobs = pgTable(

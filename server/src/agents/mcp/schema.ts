@@ -1,8 +1,5 @@
 import { boolean, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
-
-/** Only the keys, so the foreign keys can name them (see agents/schema.ts). */
-const tenantsKey = pgTable('tenants', { id: uuid('id').primaryKey() });
-const usersKey = pgTable('users', { id: uuid('id').primaryKey() });
+import { tenantsKey, usersKey } from '../../db/index.ts';
 
 /**
  * An MCP server a tenant admin attached over Streamable HTTP. (stdio servers come from the operator's config file

@@ -15,9 +15,7 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core';
 import { agents, agentVersions } from '../schema.ts';
-
-/** Only the key, so the foreign key can name it (see agents/schema.ts: the real table is accounts'). */
-const tenantsKey = pgTable('tenants', { id: uuid('id').primaryKey() });
+import { tenantsKey } from '../../db/index.ts';
 
 const money = (name: string) => numeric(name, { precision: 20, scale: 10, mode: 'number' });
 

@@ -1,7 +1,5 @@
 import { pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
-
-/** The key of `tenants` (owned by domains/accounts, a higher layer): see request-log/schema.ts for why a stub. */
-const tenantsKey = pgTable('tenants', { id: uuid('id').primaryKey() });
+import { tenantsKey } from '../keys.ts';
 
 /**
  * One data key per tenant, wrapped (AES-256-GCM) by the vault master key. Secrets are encrypted with the data key;

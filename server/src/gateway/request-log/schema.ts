@@ -11,13 +11,7 @@ import {
   timestamp,
   uuid,
 } from 'drizzle-orm/pg-core';
-
-/**
- * Only the key of `tenants`, so the foreign key below can name it: the real table belongs to domains/accounts
- * (layer 4), which the gateway (layer 2) may not import. drizzle-kit reads the exported tables only and takes a
- * foreign key's target by name, so this stub stays invisible to migrations. Deliberately not exported.
- */
-const tenantsKey = pgTable('tenants', { id: uuid('id').primaryKey() });
+import { tenantsKey } from '../../db/index.ts';
 
 export type LlmRequestStatus = 'ok' | 'error' | 'cancelled';
 

@@ -1,7 +1,5 @@
 import { boolean, jsonb, pgTable, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
-
-/** The key of `tenants` (owned by domains/accounts, a higher layer): see request-log/schema.ts for why a stub. */
-const tenantsKey = pgTable('tenants', { id: uuid('id').primaryKey() });
+import { tenantsKey } from '../../db/index.ts';
 
 export interface AliasTarget {
   provider: string;

@@ -1,8 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { bigint, index, jsonb, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
-
-/** The key of `tenants` (owned by domains/accounts, a higher layer): see request-log/schema.ts for why a stub. */
-const tenantsKey = pgTable('tenants', { id: uuid('id').primaryKey() });
+import { tenantsKey } from '../../db/index.ts';
 
 /**
  * The event log and transactional outbox (`events`): a domain inserts its rows and its events in one transaction.
