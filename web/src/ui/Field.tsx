@@ -1,6 +1,7 @@
 import {
   useId,
   type InputHTMLAttributes,
+  type ReactNode,
   type SelectHTMLAttributes,
   type TextareaHTMLAttributes,
 } from 'react';
@@ -8,13 +9,28 @@ import {
 const controlClass =
   'rounded-md border border-zinc-300 bg-white px-3 py-2 text-sm text-zinc-900 outline-none focus:border-teal-600 focus:ring-2 focus:ring-teal-600/30 aria-invalid:border-red-600 dark:border-zinc-600 dark:bg-zinc-900 dark:text-zinc-100';
 
-/** A labelled input with its error under it (announced to screen readers). */
-export function Field({
+interface Labelled {
+  label: string;
+  error?: string | undefined;
+  hint?: string | undefined;
+}
+
+/**
+ * A control under its label with its error or hint beneath: `control` gets the id and the ARIA attributes that tie
+ * the three together (the error is announced to screen readers).
+ */
+function Framed({
   label,
   error,
   hint,
-  ...input
-}: InputHTMLAttributes<HTMLInputElement> & { label: string; error?: string | undefined; hint?: string }) {
+  control,
+}: Labelled & {
+  control(aria: {
+    id: string;
+    'aria-invalid': true | undefined;
+    'aria-describedby': string | undefined;
+  }): ReactNode;
+}) {
   const id = useId();
   const note = error ?? hint;
   return (
@@ -22,15 +38,25 @@ export function Field({
       <label htmlFor={id} className="text-sm font-medium text-zinc-800 dark:text-zinc-200">
         {label}
       </label>
-      <input
-        id={id}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={note ? `${id}-note` : undefined}
-        className={controlClass}
-        {...input}
-      />
+      {control({
+        id,
+        'aria-invalid': error ? true : undefined,
+        'aria-describedby': note ? `${id}-note` : undefined,
+      })}
       <FieldNote id={id} error={error} hint={hint} />
     </div>
+  );
+}
+
+/** A labelled input with its error or hint under it. */
+export function Field({ label, error, hint, ...input }: InputHTMLAttributes<HTMLInputElement> & Labelled) {
+  return (
+    <Framed
+      label={label}
+      error={error}
+      hint={hint}
+      control={(aria) => <input {...aria} className={controlClass} {...input} />}
+    />
   );
 }
 
@@ -41,34 +67,22 @@ export function SelectField({
   error,
   hint,
   ...select
-}: SelectHTMLAttributes<HTMLSelectElement> & {
-  label: string;
-  options: { value: string; label: string }[];
-  error?: string | undefined;
-  hint?: string | undefined;
-}) {
-  const id = useId();
-  const note = error ?? hint;
+}: SelectHTMLAttributes<HTMLSelectElement> & Labelled & { options: { value: string; label: string }[] }) {
   return (
-    <div className="flex flex-col gap-1">
-      <label htmlFor={id} className="text-sm font-medium text-zinc-800 dark:text-zinc-200">
-        {label}
-      </label>
-      <select
-        id={id}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={note ? `${id}-note` : undefined}
-        className={controlClass}
-        {...select}
-      >
-        {options.map((option) => (
-          <option key={option.value} value={option.value}>
-            {option.label}
-          </option>
-        ))}
-      </select>
-      <FieldNote id={id} error={error} hint={hint} />
-    </div>
+    <Framed
+      label={label}
+      error={error}
+      hint={hint}
+      control={(aria) => (
+        <select {...aria} className={controlClass} {...select}>
+          {options.map((option) => (
+            <option key={option.value} value={option.value}>
+              {option.label}
+            </option>
+          ))}
+        </select>
+      )}
+    />
   );
 }
 
@@ -78,28 +92,16 @@ export function TextAreaField({
   error,
   hint,
   ...textarea
-}: TextareaHTMLAttributes<HTMLTextAreaElement> & {
-  label: string;
-  error?: string | undefined;
-  hint?: string;
-}) {
-  const id = useId();
-  const note = error ?? hint;
+}: TextareaHTMLAttributes<HTMLTextAreaElement> & Labelled) {
   return (
-    <div className="flex flex-col gap-1">
-      <label htmlFor={id} className="text-sm font-medium text-zinc-800 dark:text-zinc-200">
-        {label}
-      </label>
-      <textarea
-        id={id}
-        rows={3}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={note ? `${id}-note` : undefined}
-        className={`${controlClass} font-mono`}
-        {...textarea}
-      />
-      <FieldNote id={id} error={error} hint={hint} />
-    </div>
+    <Framed
+      label={label}
+      error={error}
+      hint={hint}
+      control={(aria) => (
+        <textarea rows={3} {...aria} className={`${controlClass} font-mono`} {...textarea} />
+      )}
+    />
   );
 }
 
