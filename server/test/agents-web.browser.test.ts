@@ -219,6 +219,11 @@ describe('agents in the web app, end to end', () => {
     const row = page.getByTestId('run-row').first();
     await poll(() => row.textContent()).toContain('Completed');
     expect(await row.textContent()).toContain('What does “fidus” mean?');
+    // The edit made version 2: both are listed, newest first, and a version opens on its definition.
+    await poll(() => page.getByTestId('version-row').count()).toBe(2);
+    expect(await page.getByTestId('version-row').first().textContent()).toContain('Version 2');
+    await page.getByTestId('version-row').last().getByText('Definition').click();
+    await poll(() => page.getByTestId('version-row').last().textContent()).toContain('"stepLimit"');
     await screenshot(page, folder, '08-agent-runs');
   });
 

@@ -9,6 +9,7 @@ import { timeAgo } from '../settings/dates.ts';
 import { useMe } from '../threads/queries.ts';
 import { Button } from '../ui/Button.tsx';
 import { PageHeader } from '../ui/PageHeader.tsx';
+import { AgentVersions } from './AgentVersions.tsx';
 import { toolKey } from './draft.ts';
 import { issueFor } from './issues.ts';
 import { approvalLabels, formatDuration, runStateLabels, runTone } from './labels.ts';
@@ -71,6 +72,7 @@ export function AgentPage({ agentId, onOpenMenu }: { agentId: string; onOpenMenu
               <Summary agent={agent.data} />
               {mayWrite && <StartRun agentId={agentId} />}
               <RecentRuns agentId={agentId} />
+              <AgentVersions agentId={agentId} />
             </>
           )}
         </div>
