@@ -10,8 +10,8 @@ import { RunLedger, RunSuperseded } from './ledger.ts';
 import { gatewayModel, type ModelCallReport } from './model.ts';
 import type { AgentRunStepRow, EndReason, ModelPart } from './schema.ts';
 import type { RunEngineOptions, RunJobPayload } from './job.ts';
-import { loadDefinition } from './store.ts';
-import { resolveTools, type RunTool } from './toolset.ts';
+import { loadDefinition, textOfParts } from './store.ts';
+import { resolveTools, wireSafe, type RunTool } from './toolset.ts';
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -30,11 +30,7 @@ const toolCallsOf = (step: AgentRunStepRow) =>
     (part): part is Extract<ModelPart, { type: 'tool-call' }> => part.type === 'tool-call',
   );
 
-const textOf = (step: AgentRunStepRow | undefined) =>
-  (step?.parts ?? [])
-    .filter((part) => part.type === 'text')
-    .map((part) => (part as { text: string }).text)
-    .join('') || null;
+const textOf = (step: AgentRunStepRow | undefined) => textOfParts(step?.parts ?? null);
 
 /** A tool call outlived the run's time limit. */
 class TimeLimitReached extends Error {
@@ -74,7 +70,7 @@ function refusalOf(call: Extract<ModelPart, { type: 'tool-call' }>, byKey: Map<s
 
 /** The run as the model sees it again: the task, then each model step with the results of its tool calls. */
 function messagesOf(input: string, steps: AgentRunStepRow[], byKey: Map<string, RunTool>): ModelMessage[] {
-  const wire = (key: string) => byKey.get(key)?.wireName ?? key.replace(/[^A-Za-z0-9_-]/g, '_');
+  const wire = (key: string) => byKey.get(key)?.wireName ?? wireSafe(key);
   const messages: ModelMessage[] = [{ role: 'user', content: input }];
   steps.forEach((step, at) => {
     if (step.kind !== 'model') return;

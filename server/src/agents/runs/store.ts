@@ -5,7 +5,14 @@ import { emit } from '../../jobs/index.ts';
 import { agents, agentVersions } from '../schema.ts';
 import type { AgentDefinition } from '../schemas.ts';
 import { agentRunApprovalRequested, agentRunUpdated } from './events.ts';
-import { agentRuns, agentRunSteps, type AgentRunRow, type AgentRunStepRow, type RunState } from './schema.ts';
+import {
+  agentRuns,
+  agentRunSteps,
+  type AgentRunRow,
+  type AgentRunStepRow,
+  type ModelPart,
+  type RunState,
+} from './schema.ts';
 import type { RunCaller, RunCreate, RunView, StepView } from './schemas.ts';
 
 export const endedStates: readonly RunState[] = ['completed', 'failed', 'cancelled'];
@@ -43,6 +50,13 @@ export function toRunView(row: AgentRunRow, agentName: string): RunView {
   };
 }
 
+/** A model step's text: its text parts joined; null when it has none. */
+export const textOfParts = (parts: readonly ModelPart[] | null): string | null =>
+  (parts ?? [])
+    .filter((part) => part.type === 'text')
+    .map((part) => part.text)
+    .join('') || null;
+
 export function toStepView(row: AgentRunStepRow): StepView {
   const common = {
     id: row.id,
@@ -56,11 +70,7 @@ export function toStepView(row: AgentRunStepRow): StepView {
     const parts = row.parts ?? [];
     return {
       ...common,
-      text:
-        parts
-          .filter((part) => part.type === 'text')
-          .map((part) => part.text)
-          .join('') || null,
+      text: textOfParts(parts),
       toolCalls: parts.flatMap((part) =>
         part.type === 'tool-call'
           ? [{ toolCallId: part.toolCallId, toolName: part.toolName, args: part.input }]

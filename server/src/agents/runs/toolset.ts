@@ -19,6 +19,9 @@ export interface RunTool {
   callable: CallableTool;
 }
 
+/** A tool name as providers take it (OpenAI's rule: letters, digits, `_` and `-`, at most 64). */
+export const wireSafe = (key: string): string => key.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 64);
+
 /** A tool that cannot be reached now: the model still sees it, and a call returns why it failed. */
 function unavailable(key: string, why: string): CallableTool {
   return {
@@ -72,7 +75,7 @@ export async function resolveTools(
   return Promise.all(
     definition.tools.map(async (tool) => {
       const key = toolKey(tool);
-      const base = key.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 64);
+      const base = wireSafe(key);
       let wireName = base;
       for (let n = 2; taken.has(wireName); n++) wireName = `${base.slice(0, 60)}_${n}`;
       taken.add(wireName);
