@@ -157,8 +157,8 @@ describe(`distributed queue with its workers killed by SIGKILL (${lane})`, () =>
     }, 90_000);
     const workMs = Date.now() - workStart;
     const drainMs = Date.now() - lastKill;
-    // The places in line that killed workers never gave back are repaired (at each worker's start and every
-    // 10 × the stalled interval, 5 s here): the group has nothing unfinished, so its line and last tag are gone.
+    // The places in line that killed workers never gave back are repaired (by one worker every 10 × the stalled
+    // interval, 5 s here): the group has nothing unfinished, so its line and last tag are gone.
     const redis = new Redis(redisUrl);
     const line = `${prefix}:jobs:fairjobs:50:system`;
     const lostReleases = await redis.zcard(line);

@@ -8,7 +8,7 @@ import { eventually } from './support/app.ts';
 import { createTestDatabase, lane, type TestDatabase } from './support/database.ts';
 import { describeQueueConformance } from './support/queue-conformance.ts';
 
-describeQueueConformance('embedded', async (db) => new EmbeddedQueue(db));
+describeQueueConformance('embedded', async (db, retention) => new EmbeddedQueue(db, retention));
 
 describe(`embedded queue: effects and crashes (${lane})`, () => {
   let database: TestDatabase;

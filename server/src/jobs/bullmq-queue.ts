@@ -3,37 +3,36 @@ import { Redis } from 'ioredis';
 import { FidusError, newId } from '../core/index.ts';
 import type { Database } from '../db/index.ts';
 import { defaultLeaseMs, Definitions, type NewJob } from './definitions.ts';
+import { Chores } from './bullmq/chores.ts';
 import { countsTtlMs, maxTag, release, repair, reserve, Releases, tagsPerClass } from './bullmq/fairness.ts';
 import { flatToHash, listJobs, toRecord, type BullState, type JobData } from './bullmq/records.ts';
 import { runScript } from './bullmq/scripts.ts';
 import { JobWorker } from './bullmq/worker.ts';
 import { emit, jobDead } from './events/index.ts';
 import { ScheduleRunner } from './schedules.ts';
-import type {
-  EnqueueOptions,
-  JobDefinition,
-  JobFilter,
-  JobRecord,
-  Queue,
-  ScheduleDefinition,
-  WorkerOptions,
+import {
+  retentionDefaults,
+  type EnqueueOptions,
+  type JobDefinition,
+  type JobFilter,
+  type JobRecord,
+  type Queue,
+  type RetentionOptions,
+  type ScheduleDefinition,
+  type WorkerOptions,
 } from './types.ts';
 
-export interface BullMQQueueOptions {
+export interface BullMQQueueOptions extends RetentionOptions {
   /** Cron schedules live in PostgreSQL, as with the embedded backend. */
   db: Database;
   redisUrl: string;
   /** Key prefix in Redis. Default `fidus`. */
   prefix?: string;
-  /** Completed jobs are deleted this long after they finished. Default 1 day. */
-  keepCompletedMs?: number;
-  /** Dead and cancelled jobs are deleted this long after they finished. Default 7 days. */
-  keepFailedMs?: number;
   /** How often workers look for jobs whose lease ran out (their worker died). Default 30 s. */
   stalledIntervalMs?: number;
   /**
    * How often one of the workers repairs the fairness lines (the places in line a dead worker never gave back,
-   * see `bullmq/fairness.ts`); each worker also does at start. Default 10 × `stalledIntervalMs` (5 min).
+   * see `bullmq/fairness.ts`). Default 10 × `stalledIntervalMs` (5 min).
    */
   fairnessRepairIntervalMs?: number;
   /** Hears failures of the queue's own bookkeeping (Redis errors, a lost lease, a schedule that failed). */
@@ -44,6 +43,8 @@ export interface BullMQQueueOptions {
 const queueName = 'jobs';
 /** Enqueues of the same moment go to Redis together, at most this many per round trip. */
 const enqueueBatch = 1_000;
+/** Finished jobs deleted per script call of a retention sweep: Redis is never held long. */
+const sweepBatch = 1_000;
 
 interface Connection {
   redis: Redis;
@@ -100,9 +101,7 @@ export class BullMQQueue implements Queue {
   #pending: PendingEnqueue[] = [];
   #starting: Promise<JobWorker> | undefined;
   #releases: Releases | undefined;
-  #retentionTimer: NodeJS.Timeout | undefined;
-  #repairTimer: NodeJS.Timeout | undefined;
-  #repairing: Promise<void> | undefined;
+  #chores: Chores | undefined;
   #closing: Promise<void> | undefined;
 
   constructor(options: BullMQQueueOptions) {
@@ -111,8 +110,9 @@ export class BullMQQueue implements Queue {
     this.#options = {
       redisUrl: options.redisUrl,
       prefix: options.prefix ?? 'fidus',
-      keepCompletedMs: options.keepCompletedMs ?? 86_400_000,
-      keepFailedMs: options.keepFailedMs ?? 7 * 86_400_000,
+      keepCompletedMs: options.keepCompletedMs ?? retentionDefaults.keepCompletedMs,
+      keepFailedMs: options.keepFailedMs ?? retentionDefaults.keepFailedMs,
+      sweepIntervalMs: options.sweepIntervalMs ?? retentionDefaults.sweepIntervalMs,
       stalledIntervalMs: options.stalledIntervalMs ?? 30_000,
       fairnessRepairIntervalMs:
         options.fairnessRepairIntervalMs ?? 10 * (options.stalledIntervalMs ?? 30_000),
@@ -200,7 +200,7 @@ export class BullMQQueue implements Queue {
       // Computed by the worker's strategy from `data.backoff` (see bullmq/worker.ts).
       backoff: { type: 'fidus' },
       ...(job.idempotencyKey ? { deduplication: { id: job.idempotencyKey } } : {}),
-      // Retention is the worker's (`keepCompletedMs`, `keepFailedMs`): less to store per job.
+      // Retention is the sweep's (`keepCompletedMs`, `keepFailedMs`): less to store per job.
     };
   }
 
@@ -292,8 +292,6 @@ export class BullMQQueue implements Queue {
       lockDurationMs: leases.length > 0 ? Math.min(...leases) : defaultLeaseMs,
       leaseMsOf,
       stalledIntervalMs: this.#options.stalledIntervalMs,
-      keepCompletedMs: this.#options.keepCompletedMs,
-      keepFailedMs: this.#options.keepFailedMs,
       definitions: this.#definitions,
       releases,
       // Redis and PostgreSQL cannot commit together: the event follows the job's burial (lost if this process
@@ -308,38 +306,36 @@ export class BullMQQueue implements Queue {
     await this.#starting;
     if (this.#closing) return;
     this.#schedules.start();
-    // BullMQ trims finished jobs by age when another one finishes; cancelled ones need this sweep too.
-    this.#retentionTimer = setInterval(() => {
-      connection.bull.clean(this.#options.keepFailedMs, 1_000, 'failed').catch(this.#onError);
-    }, 600_000);
-    this.#retentionTimer.unref();
-    // Places in line lost with a dead worker: repaired now, then by one worker per interval.
-    this.#repair(connection, false);
-    const repairMs = this.#options.fairnessRepairIntervalMs;
-    this.#repairTimer = setInterval(() => this.#repair(connection, true), repairMs);
-    this.#repairTimer.unref();
+    const chores = new Chores(connection.redis, this.#queuePrefix, this.#onError);
+    // Places in line lost with a dead worker (see bullmq/fairness.ts).
+    chores.add({
+      name: 'repair',
+      intervalMs: this.#options.fairnessRepairIntervalMs,
+      run: (stopped) => repair(connection.redis, this.#queuePrefix, stopped),
+    });
+    chores.add({
+      name: 'sweep',
+      intervalMs: this.#options.sweepIntervalMs,
+      run: (stopped) => this.#sweep(connection, stopped),
+    });
+    this.#chores = chores;
   }
 
-  /** Runs `repair()` unless one is running here, or (`shared`) another worker ran one within the interval. */
-  #repair(connection: Connection, shared: boolean): void {
-    if (this.#repairing || this.#closing) return;
-    const intervalMs = this.#options.fairnessRepairIntervalMs;
-    const run = async () => {
-      if (shared) {
-        const taken = await connection.redis.set(
-          `${this.#queuePrefix}fairrepair`,
-          '1',
-          'PX',
-          intervalMs,
-          'NX',
-        );
-        if (taken !== 'OK') return;
+  /**
+   * Deletes the finished jobs past retention. Here rather than in BullMQ's `removeOnComplete` (which trims at every
+   * job's finish): its cost is then per job deleted, not a range query per job finished.
+   */
+  async #sweep(connection: Connection, stopped: () => boolean): Promise<void> {
+    const sweeps = [
+      ['completed', this.#options.keepCompletedMs],
+      ['failed', this.#options.keepFailedMs],
+    ] as const;
+    for (const [state, keepMs] of sweeps) {
+      while (!stopped()) {
+        const deleted = await connection.bull.clean(keepMs, sweepBatch, state);
+        if (deleted.length < sweepBatch) break;
       }
-      await repair(connection.redis, this.#queuePrefix, () => this.#closing !== undefined);
-    };
-    this.#repairing = run()
-      .catch(this.#onError)
-      .finally(() => (this.#repairing = undefined));
+    }
   }
 
   close(graceMs = 10_000): Promise<void> {
@@ -348,14 +344,12 @@ export class BullMQQueue implements Queue {
   }
 
   async #close(graceMs: number): Promise<void> {
-    clearInterval(this.#retentionTimer);
-    clearInterval(this.#repairTimer);
     try {
       await this.#schedules.stop();
       const worker = await this.#starting?.catch(() => undefined);
       await worker?.close(graceMs);
       await this.#releases?.flush();
-      await this.#repairing;
+      await this.#chores?.stop();
     } finally {
       const connection = this.#connection;
       this.#connection = undefined;

@@ -6,22 +6,20 @@ import { emit, jobDead } from './events/index.ts';
 import { backoffDelay, DelayHeap, FairQueue, type Ticket } from './fair-queue.ts';
 import { ScheduleRunner } from './schedules.ts';
 import { jobs, type JobRow } from './schema.ts';
-import type {
-  EnqueueOptions,
-  JobDefinition,
-  JobFilter,
-  JobRecord,
-  Queue,
-  RunningJob,
-  ScheduleDefinition,
-  WorkerOptions,
+import {
+  retentionDefaults,
+  type EnqueueOptions,
+  type JobDefinition,
+  type JobFilter,
+  type JobRecord,
+  type Queue,
+  type RetentionOptions,
+  type RunningJob,
+  type ScheduleDefinition,
+  type WorkerOptions,
 } from './types.ts';
 
-export interface EmbeddedQueueOptions {
-  /** Completed jobs are deleted this long after they finished. Default 1 day. */
-  keepCompletedMs?: number;
-  /** Dead and cancelled jobs are deleted this long after they finished. Default 7 days. */
-  keepFailedMs?: number;
+export interface EmbeddedQueueOptions extends RetentionOptions {
   /** Hears failures of the queue's own bookkeeping (a database write that failed and will be retried). */
   onError?: (error: unknown) => void;
 }
@@ -88,8 +86,9 @@ export class EmbeddedQueue implements Queue {
     this.#db = db;
     this.#onError = options.onError ?? (() => {});
     this.#options = {
-      keepCompletedMs: options.keepCompletedMs ?? 86_400_000,
-      keepFailedMs: options.keepFailedMs ?? 7 * 86_400_000,
+      keepCompletedMs: options.keepCompletedMs ?? retentionDefaults.keepCompletedMs,
+      keepFailedMs: options.keepFailedMs ?? retentionDefaults.keepFailedMs,
+      sweepIntervalMs: options.sweepIntervalMs ?? retentionDefaults.sweepIntervalMs,
     };
     this.#schedules = new ScheduleRunner(
       db,
@@ -233,7 +232,10 @@ export class EmbeddedQueue implements Queue {
     // All of them first, then the first claim: it must see every priority.
     for (const row of queued) this.#admit(row, row.runAt.getTime(), false);
     this.#schedules.start();
-    this.#retentionTimer = setInterval(() => void this.#prune().catch(this.#onError), 600_000);
+    this.#retentionTimer = setInterval(
+      () => void this.#prune().catch(this.#onError),
+      this.#options.sweepIntervalMs,
+    );
     this.#retentionTimer.unref();
     this.#pump();
   }

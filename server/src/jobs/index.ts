@@ -12,6 +12,7 @@ export type {
   JobRecord,
   JobState,
   Queue,
+  RetentionOptions,
   RunningJob,
   ScheduleDefinition,
   WorkerOptions,

@@ -118,6 +118,22 @@ export interface ScheduleDefinition {
   tenantId?: string | null;
 }
 
+/** How long finished jobs stay listed (and retryable) before a sweep deletes them; the same on both backends. */
+export interface RetentionOptions {
+  /** Completed jobs are deleted this long after they finished. Default 1 day. */
+  keepCompletedMs?: number;
+  /** Dead and cancelled jobs are deleted this long after they finished. Default 7 days. */
+  keepFailedMs?: number;
+  /** How often a running worker deletes the finished jobs past their time. Default 1 min. */
+  sweepIntervalMs?: number;
+}
+
+export const retentionDefaults = {
+  keepCompletedMs: 86_400_000,
+  keepFailedMs: 7 * 86_400_000,
+  sweepIntervalMs: 60_000,
+} as const satisfies Required<RetentionOptions>;
+
 export interface WorkerOptions {
   /** Jobs run at once by this process. */
   concurrency: number;

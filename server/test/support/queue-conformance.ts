@@ -3,12 +3,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { FidusError, newId } from '../../src/core/index.ts';
 import { queryRows, type Database } from '../../src/db/index.ts';
-import type { Queue, RunningJob } from '../../src/jobs/index.ts';
+import type { Queue, RetentionOptions, RunningJob } from '../../src/jobs/index.ts';
 import { eventually } from './app.ts';
 import { createTestDatabase, lane, type TestDatabase } from './database.ts';
 
 /** Makes a queue of the backend under test on `db`; each call is another "process" sharing the same storage. */
-export type OpenQueue = (db: Database) => Promise<Queue>;
+export type OpenQueue = (db: Database, retention?: RetentionOptions) => Promise<Queue>;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -52,8 +52,8 @@ export function describeQueueConformance(backend: string, open: OpenQueue): void
     let tenantA: string;
     let tenantB: string;
 
-    const queue = async () => {
-      const made = await open(database.db);
+    const queue = async (retention?: RetentionOptions) => {
+      const made = await open(database.db, retention);
       defineTestJobs(made, journal);
       queues.push(made);
       return made;
@@ -189,6 +189,25 @@ export function describeQueueConformance(backend: string, open: OpenQueue): void
       await eventually(async () => (await deadEvents()).length === 2, 5_000);
       expect(await q.remove(id)).toBe(true);
       expect(await q.get(id)).toBeUndefined();
+    });
+
+    it('deletes finished jobs once their retention has passed: completed, then dead and cancelled', async () => {
+      const q = await queue({ keepCompletedMs: 200, keepFailedMs: 1_500, sweepIntervalMs: 100 });
+      await q.start({ concurrency: 2 });
+      const completed = await q.enqueue('test.record', { label: 'done' });
+      const dead = await q.enqueue('test.record', { label: 'doomed', failTimes: 1 }, { attempts: 1 });
+      const cancelled = await q.enqueue('test.record', { label: 'never' }, { delayMs: 60_000 });
+      const queued = await q.enqueue('test.record', { label: 'later' }, { delayMs: 60_000 });
+      expect(await q.cancel(cancelled.id)).toBe(true);
+      await eventually(async () => (await q.get(dead.id))?.state === 'dead', 5_000);
+      await eventually(async () => (await q.get(completed.id)) === undefined, 5_000);
+      // Kept longer: still listed (and retryable) when the completed one is gone.
+      expect((await q.get(dead.id))?.state).toBe('dead');
+      expect((await q.get(cancelled.id))?.state).toBe('cancelled');
+      await eventually(async () => (await q.get(dead.id)) === undefined, 5_000);
+      expect(await q.get(cancelled.id)).toBeUndefined();
+      // Unfinished jobs are never swept, however old.
+      expect((await q.get(queued.id))?.state).toBe('queued');
     });
 
     it('cancels a queued job before it runs and asks a running one to stop', async () => {

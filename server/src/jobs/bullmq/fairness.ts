@@ -22,8 +22,8 @@ import { runScript } from './scripts.ts';
  *
  * Lines heal. Leaving one is idempotent (by job id) and only for a job that is finished or gone, so a release sent
  * twice or late does no harm. A release lost with its process (a worker dies between finishing a job and sending
- * it, a few milliseconds) is repaired by `repair()`: run by each worker at start and every repair interval (by one
- * worker at a time), it walks the lines (registered in the set `fairlines`) in batches and takes out the ids whose
+ * it, a few milliseconds) is repaired by `repair()`: run every repair interval by one of the workers (not at each
+ * worker's start: with a long backlog it reads every line), it walks the lines (registered in the set `fairlines`) in batches and takes out the ids whose
  * job is completed or failed, or whose job does not exist `absentGraceMs` after it took its place (its enqueue
  * never added it). A line that empties drops its last tag: the group starts over at 0.
  *

@@ -20,9 +20,6 @@ export interface JobWorkerOptions {
   lockDurationMs: number;
   leaseMsOf: (type: string) => number;
   stalledIntervalMs: number;
-  /** Finished jobs are deleted this long after they finished (BullMQ trims by age whenever a job finishes). */
-  keepCompletedMs: number;
-  keepFailedMs: number;
   definitions: Definitions;
   releases: Releases;
   /** A job failed its last attempt here (not cancelled): the queue emits `job.dead`. */
@@ -90,8 +87,7 @@ export class JobWorker {
       stalledInterval: options.stalledIntervalMs,
       // Stalls count as attempts here (see #process), so BullMQ's own limit only has to be out of the way.
       maxStalledCount: 1_000,
-      removeOnComplete: { age: Math.ceil(options.keepCompletedMs / 1000) },
-      removeOnFail: { age: Math.ceil(options.keepFailedMs / 1000) },
+      // No `removeOnComplete`/`removeOnFail`: finished jobs stay until the queue's retention sweep deletes them.
       settings: {
         backoffStrategy: (_attemptsMade, _type, _error, job) => {
           const started = job as Job<JobData>;
