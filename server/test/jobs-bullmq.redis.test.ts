@@ -162,10 +162,15 @@ describe(`bullmq backend (${lane})`, () => {
       const parked = await q.enqueue('test.sleep', { ms: 0 }, { groupKey: group, delayMs: 60_000 });
       expect(await counts.hgetall(`${prefix}:jobs:fair:${group}`)).not.toEqual({});
       await q.cancel(parked.id);
+      // Completed jobs give their places back one way, a job that ends failed (here cancelled while it ran) another.
+      const stopped = await q.enqueue('test.sleep', { ms: 30_000 }, { groupKey: group, priority: 100 });
+      await eventually(async () => (await q.get(stopped.id))?.state === 'active', 5_000);
+      await q.cancel(stopped.id);
       await eventually(async () => {
         const states = await Promise.all(jobs.map(async ({ id }) => (await q.get(id))?.state));
         return states.every((state) => state === 'completed');
       }, 5_000);
+      await eventually(async () => (await q.get(stopped.id))?.state === 'cancelled', 5_000);
       await eventually(async () => (await counts.exists(`${prefix}:jobs:fair:${group}`)) === 0);
     });
 

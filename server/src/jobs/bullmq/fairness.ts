@@ -20,8 +20,8 @@ import { runScript } from './scripts.ts';
  * its next job. Tags never decrease while a group has unfinished jobs (max with the last tag), so a group's own
  * jobs keep their order. Never 0: BullMQ would put a priority-0 job in its plain list, ahead of every class.
  *
- * Lines heal. Leaving one is idempotent (by job id) and only for a job that is finished or gone, so a release sent
- * twice or late does no harm. A release lost with its process (a worker dies between finishing a job and sending
+ * Lines heal. Leaving one is idempotent (by job id) and only for a job that is finished or gone (a completed job by
+ * construction, see `Releases`; others are checked), so a release sent twice or late does no harm. A release lost with its process (a worker dies between finishing a job and sending
  * it, a few milliseconds) is repaired by `repair()`: run every repair interval by one of the workers (not at each
  * worker's start: with a long backlog it reads every line), it walks the lines (registered in the set `fairlines`) in batches and takes out the ids whose
  * job is completed or failed, or whose job does not exist `absentGraceMs` after it took its place (its enqueue
@@ -125,14 +125,21 @@ export async function repair(
 }
 
 /**
- * Releases of finished jobs, sent together a few milliseconds later: at high throughput one script call covers
+ * Releases of finished jobs, sent together a few milliseconds later: at high throughput one round trip covers
  * many jobs, and no job waits for it.
+ *
+ * A completed job's release needs no check: nothing queues a completed job again (an admin retry takes dead and
+ * cancelled ones only, ids are never reused), so a late or repeated release cannot take a newer place. Those go as
+ * plain `ZREM`s, one per line, with a `ZCARD` to see which lines emptied (those settle in a script that looks
+ * again, atomically). A dead or cancelled job's release goes through the checking `release()`: an admin may have
+ * queued it again, with a new place, since it ended.
  */
 export class Releases {
   readonly #redis: Redis;
   readonly #queuePrefix: string;
   readonly #onError: (error: unknown) => void;
-  #pending: Admission[] = [];
+  #completed: Admission[] = [];
+  #failed: Admission[] = [];
   #timer: NodeJS.Timeout | undefined;
   #sending: Promise<void> = Promise.resolve();
 
@@ -142,8 +149,9 @@ export class Releases {
     this.#onError = onError;
   }
 
-  release(admission: Admission): void {
-    this.#pending.push(admission);
+  /** The job ended for good: `completed`, or `failed` (dead or cancelled). */
+  release(admission: Admission, outcome: 'completed' | 'failed'): void {
+    (outcome === 'completed' ? this.#completed : this.#failed).push(admission);
     this.#timer ??= setTimeout(() => void this.flush(), 5);
   }
 
@@ -151,13 +159,40 @@ export class Releases {
   flush(): Promise<void> {
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    const jobs = this.#pending;
-    this.#pending = [];
-    if (jobs.length > 0) {
+    const completed = this.#completed;
+    const failed = this.#failed;
+    this.#completed = [];
+    this.#failed = [];
+    if (completed.length > 0 || failed.length > 0) {
       this.#sending = this.#sending.then(() =>
-        release(this.#redis, this.#queuePrefix, jobs).then(() => {}, this.#onError),
+        Promise.all([
+          this.#releaseCompleted(completed),
+          release(this.#redis, this.#queuePrefix, failed),
+        ]).then(() => {}, this.#onError),
       );
     }
     return this.#sending;
+  }
+
+  async #releaseCompleted(jobs: Admission[]): Promise<void> {
+    if (jobs.length === 0) return;
+    const byLine = new Map<string, string[]>();
+    for (const job of jobs) {
+      const member = `${job.priority}:${job.groupKey}`;
+      const ids = byLine.get(member);
+      if (ids) ids.push(job.id);
+      else byLine.set(member, [job.id]);
+    }
+    const pipeline = this.#redis.pipeline();
+    for (const [member, ids] of byLine) {
+      const line = `${this.#queuePrefix}fairjobs:${member}`;
+      pipeline.zrem(line, ...ids).zcard(line);
+    }
+    const replies = (await pipeline.exec()) ?? [];
+    const members = [...byLine.keys()];
+    const emptied = members.filter((_, index) => replies[2 * index + 1]?.[1] === 0);
+    const failure = replies.find(([error]) => error)?.[0];
+    if (failure) throw failure;
+    if (emptied.length > 0) await runScript(this.#redis, 'settle', [], [this.#queuePrefix, ...emptied]);
   }
 }

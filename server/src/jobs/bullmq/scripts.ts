@@ -98,6 +98,12 @@ end
 return 1
 `,
 
+  // ARGV: queue prefix, then lines (`<class>:<group>`). Those that are empty drop their last tag and registration.
+  settle: `${linesLua}
+for i = 2, #ARGV do settle(ARGV[1], ARGV[i]) end
+return 1
+`,
+
   // ARGV: queue prefix, a line's `<class>:<group>`, start rank, count, grace ms. Looks at `count` ids of the line
   // from `start`, takes out those whose job is completed or failed, or missing for longer than the grace.
   // Returns {ids looked at, ids taken out}.

@@ -97,14 +97,14 @@ export class JobWorker {
     });
     worker.on('error', options.onError);
     // A job's place in line is given back when it ends for good (see fairness.ts).
-    const release = ({ id, data }: Job<JobData>) =>
-      options.releases.release({ id: id!, groupKey: data.groupKey, priority: data.priority });
-    worker.on('completed', release);
+    const release = ({ id, data }: Job<JobData>, outcome: 'completed' | 'failed') =>
+      options.releases.release({ id: id!, groupKey: data.groupKey, priority: data.priority }, outcome);
+    worker.on('completed', (job) => release(job, 'completed'));
     worker.on('failed', (job) => {
       if (!job) return;
       const cancelled = this.#endedCancelled.delete(job.id!);
       if (!job.finishedOn) return;
-      release(job);
+      release(job, 'failed');
       if (!cancelled) {
         options.onDead({ id: job.id!, type: job.name, tenantId: job.data.tenantId, error: job.failedReason });
       }
