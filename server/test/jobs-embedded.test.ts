@@ -59,6 +59,31 @@ describe(`embedded queue: effects and crashes (${lane})`, () => {
     expect(calls).toBe(3);
   });
 
+  it('enqueues the jobs of one moment in one transaction, and fails only the bad one of them', async () => {
+    queue.define({ type: 'test.noop', payload: z.object({ n: z.number() }), async run() {} });
+    const before = await database.db.system((tx) =>
+      queryRows<{ xid: string }>(tx, sql`select pg_current_xact_id()::text as xid`),
+    );
+    const many = await Promise.all(
+      Array.from({ length: 200 }, (_, n) => queue.enqueue('test.noop', { n }, { tenantId })),
+    );
+    const after = await database.db.system((tx) =>
+      queryRows<{ xid: string }>(tx, sql`select pg_current_xact_id()::text as xid`),
+    );
+    // 200 inserts, a handful of transactions (each reading the clock above took one).
+    expect(Number(after[0]!.xid) - Number(before[0]!.xid)).toBeLessThan(10);
+    expect(many.every((result) => result.created)).toBe(true);
+    // A tenant deleted meanwhile (the foreign key refuses its job): the others of the moment are queued.
+    const batch = await Promise.allSettled([
+      queue.enqueue('test.noop', { n: 1 }, { tenantId }),
+      queue.enqueue('test.noop', { n: 2 }, { tenantId: newId() }),
+      queue.enqueue('test.noop', { n: 3 }, { tenantId }),
+    ]);
+    expect(batch.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    const queued = await queue.list({ state: 'queued', limit: 500 });
+    expect(queued).toHaveLength(202);
+  });
+
   it('runs again at start what a crash left active', async () => {
     const seen: string[] = [];
     queue.define({ type: 'test.seen', payload: z.object({}), run: async (job) => void seen.push(job.id) });

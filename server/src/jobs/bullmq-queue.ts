@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { FidusError, newId } from '../core/index.ts';
 import type { Database } from '../db/index.ts';
 import { defaultLeaseMs, Definitions, type NewJob } from './definitions.ts';
+import { Batcher } from './batcher.ts';
 import { Chores } from './bullmq/chores.ts';
 import { countsTtlMs, maxTag, release, repair, reserve, Releases, tagsPerClass } from './bullmq/fairness.ts';
 import { flatToHash, listJobs, toRecord, type BullState, type JobData } from './bullmq/records.ts';
@@ -13,6 +14,7 @@ import { ScheduleRunner } from './schedules.ts';
 import {
   retentionDefaults,
   type EnqueueOptions,
+  type EnqueueResult,
   type JobDefinition,
   type JobFilter,
   type JobRecord,
@@ -75,8 +77,6 @@ function connect(url: string, prefix: string, onError: (error: unknown) => void)
 interface PendingEnqueue {
   id: string;
   job: NewJob;
-  resolve: (result: { id: string; created: boolean }) => void;
-  reject: (error: unknown) => void;
 }
 
 /**
@@ -98,7 +98,10 @@ export class BullMQQueue implements Queue {
   readonly #db: Database;
   /** Open until `close()`; afterwards each call opens a connection of its own. */
   #connection: Connection | undefined;
-  #pending: PendingEnqueue[] = [];
+  readonly #enqueues = new Batcher<PendingEnqueue, EnqueueResult>(
+    (batch) => this.#use((connection) => this.#add(connection, batch)),
+    enqueueBatch,
+  );
   #starting: Promise<JobWorker> | undefined;
   #releases: Releases | undefined;
   #chores: Chores | undefined;
@@ -130,34 +133,13 @@ export class BullMQQueue implements Queue {
     this.#definitions.define(definition);
   }
 
-  async enqueue(
-    type: string,
-    payload: unknown,
-    options?: EnqueueOptions,
-  ): Promise<{ id: string; created: boolean }> {
+  async enqueue(type: string, payload: unknown, options?: EnqueueOptions): Promise<EnqueueResult> {
     const job = this.#definitions.prepare(type, payload, options);
-    return new Promise((resolve, reject) => {
-      this.#pending.push({ id: newId(), job, resolve, reject });
-      if (this.#pending.length === 1) setImmediate(() => void this.#sendEnqueues());
-    });
-  }
-
-  async #sendEnqueues(): Promise<void> {
-    const pending = this.#pending;
-    this.#pending = [];
-    for (let start = 0; start < pending.length; start += enqueueBatch) {
-      const batch = pending.slice(start, start + enqueueBatch);
-      try {
-        const results = await this.#use((connection) => this.#add(connection, batch));
-        batch.forEach((entry, index) => entry.resolve(results[index]!));
-      } catch (error) {
-        for (const entry of batch) entry.reject(error);
-      }
-    }
+    return this.#enqueues.add({ id: newId(), job });
   }
 
   /** Two round trips for the whole batch: places in line (one script), then BullMQ's adds (one pipeline). */
-  async #add(connection: Connection, batch: PendingEnqueue[]): Promise<{ id: string; created: boolean }[]> {
+  async #add(connection: Connection, batch: PendingEnqueue[]): Promise<EnqueueResult[]> {
     const jobs = batch.map(({ id, job }) => ({ id, groupKey: job.groupKey, priority: job.priority }));
     const priorities = await reserve(connection.redis, this.#queuePrefix, jobs);
     let added: { id?: string | undefined }[];

@@ -1,7 +1,8 @@
 import { and, desc, eq, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import { FidusError, newId } from '../core/index.ts';
 import type { Database, Tx } from '../db/index.ts';
-import { Definitions, errorText } from './definitions.ts';
+import { Batcher } from './batcher.ts';
+import { Definitions, errorText, type NewJob } from './definitions.ts';
 import { emit, jobDead } from './events/index.ts';
 import { backoffDelay, DelayHeap, FairQueue, type Ticket } from './fair-queue.ts';
 import { ScheduleRunner } from './schedules.ts';
@@ -9,6 +10,7 @@ import { jobs, type JobRow } from './schema.ts';
 import {
   retentionDefaults,
   type EnqueueOptions,
+  type EnqueueResult,
   type JobDefinition,
   type JobFilter,
   type JobRecord,
@@ -61,6 +63,16 @@ export function toRecord(row: JobRow): JobRecord {
  * claiming a batch of jobs is one UPDATE and completing a batch another. A crash leaves jobs `active`: the next
  * start queues them again. A transactional job's writes and its completion commit together.
  */
+interface PendingEnqueue {
+  id: string;
+  job: NewJob;
+  /** When it may run (ms since the epoch). */
+  runAt: number;
+}
+
+/** Enqueues of the same moment share a transaction, at most this many rows per insert. */
+const enqueueBatch = 500;
+
 export class EmbeddedQueue implements Queue {
   readonly backend = 'embedded' as const;
   readonly #db: Database;
@@ -71,6 +83,10 @@ export class EmbeddedQueue implements Queue {
   readonly #schedules: ScheduleRunner;
   readonly #options: Required<Omit<EmbeddedQueueOptions, 'onError'>>;
   readonly #onError: (error: unknown) => void;
+  readonly #enqueues = new Batcher<PendingEnqueue, EnqueueResult | undefined>(
+    (batch) => this.#insert(batch),
+    enqueueBatch,
+  );
   #concurrency = 0;
   #started = false;
   #closing = false;
@@ -101,43 +117,59 @@ export class EmbeddedQueue implements Queue {
     this.#definitions.define(definition);
   }
 
-  async enqueue(
-    type: string,
-    payload: unknown,
-    options?: EnqueueOptions,
-  ): Promise<{ id: string; created: boolean }> {
+  async enqueue(type: string, payload: unknown, options?: EnqueueOptions): Promise<EnqueueResult> {
     const job = this.#definitions.prepare(type, payload, options);
-    const id = newId();
-    const runAt = new Date(Date.now() + job.delayMs);
-    const inserted = await this.#db.system(async (tx) => {
-      const rows = await tx
+    const result = await this.#enqueues.add({ id: newId(), job, runAt: Date.now() + job.delayMs });
+    // The job that held its idempotency key finished in between: the key is free now.
+    return result ?? this.enqueue(type, payload, options);
+  }
+
+  /**
+   * One transaction for the enqueues of the same moment: a multi-row insert that skips the rows whose idempotency
+   * key an unfinished job holds (an earlier row of the same batch included), then one read of those holders.
+   * Undefined for a job whose holder finished in between.
+   */
+  async #insert(batch: PendingEnqueue[]): Promise<(EnqueueResult | undefined)[]> {
+    const results = await this.#db.system(async (tx) => {
+      const inserted = await tx
         .insert(jobs)
-        .values({
-          id,
-          tenantId: job.tenantId,
-          type,
-          payload: job.payload ?? null,
-          state: 'queued',
-          priority: job.priority,
-          groupKey: job.groupKey,
-          idempotencyKey: job.idempotencyKey,
-          maxAttempts: job.maxAttempts,
-          backoff: job.backoff,
-          runAt,
-        })
+        .values(
+          batch.map(({ id, job, runAt }) => ({
+            id,
+            tenantId: job.tenantId,
+            type: job.type,
+            payload: job.payload ?? null,
+            state: 'queued' as const,
+            priority: job.priority,
+            groupKey: job.groupKey,
+            idempotencyKey: job.idempotencyKey,
+            maxAttempts: job.maxAttempts,
+            backoff: job.backoff,
+            runAt: new Date(runAt),
+          })),
+        )
         .onConflictDoNothing({ target: jobs.idempotencyKey, where: unfinished })
         .returning({ id: jobs.id });
-      if (rows.length > 0) return undefined;
-      const [existing] = await tx
-        .select({ id: jobs.id })
-        .from(jobs)
-        .where(and(eq(jobs.idempotencyKey, job.idempotencyKey!), unfinished));
-      return existing?.id ?? null;
+      const created = new Set(inserted.map((row) => row.id));
+      const heldKeys = batch.filter(({ id }) => !created.has(id)).map(({ job }) => job.idempotencyKey!);
+      const holders =
+        heldKeys.length === 0
+          ? []
+          : await tx
+              .select({ id: jobs.id, key: jobs.idempotencyKey })
+              .from(jobs)
+              .where(and(inArray(jobs.idempotencyKey, heldKeys), unfinished));
+      const holderOf = new Map(holders.map((row) => [row.key, row.id]));
+      return batch.map(({ id, job }): EnqueueResult | undefined => {
+        if (created.has(id)) return { id, created: true };
+        const holder = holderOf.get(job.idempotencyKey);
+        return holder === undefined ? undefined : { id: holder, created: false };
+      });
     });
-    if (inserted === null) return this.enqueue(type, payload, options); // the holder finished meanwhile
-    if (inserted !== undefined) return { id: inserted, created: false };
-    this.#admit({ id, priority: job.priority, group: job.groupKey }, runAt.getTime());
-    return { id, created: true };
+    batch.forEach(({ id, job, runAt }, index) => {
+      if (results[index]?.created) this.#admit({ id, priority: job.priority, group: job.groupKey }, runAt);
+    });
+    return results;
   }
 
   async get(id: string): Promise<JobRecord | undefined> {

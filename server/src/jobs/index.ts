@@ -7,6 +7,7 @@ export { BackoffSchema, EnqueueOptionsSchema, jobStates } from './types.ts';
 export type {
   Backoff,
   EnqueueOptions,
+  EnqueueResult,
   JobDefinition,
   JobFilter,
   JobRecord,

@@ -134,6 +134,12 @@ export const retentionDefaults = {
   sweepIntervalMs: 60_000,
 } as const satisfies Required<RetentionOptions>;
 
+/** The job's id; `created` false when an unfinished job held the idempotency key (its id is returned). */
+export interface EnqueueResult {
+  id: string;
+  created: boolean;
+}
+
 export interface WorkerOptions {
   /** Jobs run at once by this process. */
   concurrency: number;
@@ -145,11 +151,7 @@ export interface Queue {
   readonly backend: 'embedded' | 'bullmq';
   define<Payload>(definition: JobDefinition<Payload>): void;
   /** Validates the payload against its type's schema (a FidusError `validation_failed` naming the field if not). */
-  enqueue(
-    type: string,
-    payload: unknown,
-    options?: EnqueueOptions,
-  ): Promise<{ id: string; created: boolean }>;
+  enqueue(type: string, payload: unknown, options?: EnqueueOptions): Promise<EnqueueResult>;
   get(id: string): Promise<JobRecord | undefined>;
   list(filter: JobFilter): Promise<JobRecord[]>;
   /** A queued job is cancelled at once; an active one is asked to stop (its signal aborts). */

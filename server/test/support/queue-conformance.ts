@@ -140,6 +140,24 @@ export function describeQueueConformance(backend: string, open: OpenQueue): void
       expect(third.id).not.toBe(first.id);
     });
 
+    it('gives enqueues of the same moment with one idempotency key one job, and the others their own', async () => {
+      const q = await queue();
+      const results = await Promise.all(
+        Array.from({ length: 6 }, (_, index) =>
+          q.enqueue('test.record', { label: `${index}` }, index % 2 ? {} : { idempotencyKey: 'together' }),
+        ),
+      );
+      const keyed = results.filter((_, index) => index % 2 === 0);
+      expect(keyed.filter((result) => result.created)).toHaveLength(1);
+      expect(new Set(keyed.map((result) => result.id)).size).toBe(1);
+      const plain = results.filter((_, index) => index % 2 === 1);
+      expect(plain.every((result) => result.created)).toBe(true);
+      expect(new Set(results.map((result) => result.id)).size).toBe(4);
+      await q.start({ concurrency: 2 });
+      await eventually(async () => labels().length === 4, 5_000);
+      expect(labels().sort()).toEqual(['0', '1', '3', '5']);
+    });
+
     it('retries a failing job with its backoff, then completes it', async () => {
       const q = await queue();
       await q.start({ concurrency: 1 });
