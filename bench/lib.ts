@@ -281,6 +281,11 @@ export async function startServer(
     'node',
     ...start.args,
   ].join(' ');
+  // npm runs `prestart` before `start`: the type-stripped copy of the server that `start` then runs.
+  execFileSync(process.execPath, [path.join(root, 'scripts', 'build-server.js')], {
+    cwd: root,
+    stdio: 'ignore',
+  });
   const proc = launch(start.args, env, 'ignore');
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + readyTimeoutMs;

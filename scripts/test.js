@@ -325,6 +325,10 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   });
 }
 
+// The servers tests spawn (`fidus serve`) run what `npm start` runs: the type-stripped copy, written as `prestart`
+// writes it (nothing to do when it is current).
+spawnSync(process.execPath, [path.join(root, 'scripts', 'build-server.js')], { stdio: 'inherit' });
+
 /** @type {LaneResult[]} */
 const results = [];
 if (!hasChromium && isCI) {

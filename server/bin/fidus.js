@@ -1,5 +1,5 @@
-#!/usr/bin/env -S node --max-semi-space-size=8 --v8-pool-size=1
-// Fidus runs its TypeScript sources directly (Node's type stripping): no build step.
+#!/usr/bin/env -S node --max-semi-space-size=4 --v8-pool-size=1
+// Fidus runs its TypeScript sources directly (Node's type stripping), or the type-stripped copy `npm start` writes.
 import { spawn } from 'node:child_process';
 
 const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
@@ -24,6 +24,10 @@ if (!process.features.typescript) {
     process.on(signal, () => child.kill(signal));
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 } else {
-  const { main } = await import('../src/cli/index.ts');
+  // `npm start` writes a type-stripped copy first (scripts/build-server.js): plain JavaScript spares this process
+  // and its database thread Node's type stripper. Anything else (`npx fidus`, edited sources) runs the sources.
+  const { builtFingerprint, sourceFingerprint } = await import('./dist.js');
+  const current = builtFingerprint() === sourceFingerprint();
+  const { main } = await import(current ? '../dist/cli/index.js' : '../src/cli/index.ts');
   await main(process.argv.slice(2));
 }

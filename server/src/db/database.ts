@@ -71,7 +71,7 @@ const pgliteParams = [
   'io_method=sync',
   // WASM memory never shrinks: keep PostgreSQL's own caches small.
   '-c',
-  'shared_buffers=16MB',
+  'shared_buffers=8MB',
   '-c',
   'work_mem=4MB',
   '-c',
