@@ -2,6 +2,18 @@
 // Fidus runs its TypeScript sources directly (Node's type stripping), or the type-stripped copy `npm start` writes.
 import { spawn } from 'node:child_process';
 
+// The `fidus migrate` that a first start runs (cli/index.ts) stops once its `serve` is gone: nothing kills a child
+// with its parent, and a database nobody waits for is not worth finishing. A thread watches, because creating the
+// database holds the main thread for seconds at a time.
+const waitingServe = Number(process.env.FIDUS_MIGRATE_FOR_PID);
+if (waitingServe > 0) {
+  const { Worker } = await import('node:worker_threads');
+  const watch = `setInterval(() => {
+    if (process.ppid !== ${waitingServe}) process.kill(process.pid, 'SIGKILL');
+  }, 250);`;
+  new Worker(watch, { eval: true }).unref();
+}
+
 const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
 if (major < 22 || (major === 22 && minor < 12)) {
   console.error(`fidus: Node.js 22.12 or newer is required (this is ${process.versions.node})`);

@@ -52,11 +52,17 @@ class UsageError extends Error {}
  * WASM memory never shrinks. A short-lived `fidus migrate` creates it instead, so a first start is as lean as a
  * restart.
  */
+/** Set on the `fidus migrate` that a first start runs: the pid of the `serve` waiting for it (see bin/fidus.js). */
+const migrateForEnv = 'FIDUS_MIGRATE_FOR_PID';
+
 function createEmbeddedDatabaseInChild(config: Config): void {
   if (config.mode !== 'embedded' || existsSync(path.join(config.dataDir, 'pgdata', 'PG_VERSION'))) return;
   const script = process.argv[1];
   if (!script) return;
-  const result = spawnSync(process.execPath, [...process.execArgv, script, 'migrate'], { stdio: 'inherit' });
+  const result = spawnSync(process.execPath, [...process.execArgv, script, 'migrate'], {
+    stdio: 'inherit',
+    env: { ...process.env, [migrateForEnv]: String(process.pid) },
+  });
   if (result.status !== 0) {
     process.exit(result.status ?? 1);
   }
