@@ -47,14 +47,14 @@ const roles = ['all', 'api', 'worker'] as const;
 
 class UsageError extends Error {}
 
+/** Set on the `fidus migrate` that a first start runs: the pid of the `serve` waiting for it (see bin/fidus.js). */
+const migrateForEnv = 'FIDUS_MIGRATE_FOR_PID';
+
 /**
  * Creating a PGlite database leaves a few hundred MB of allocator heap behind in the process that did it, and
  * WASM memory never shrinks. A short-lived `fidus migrate` creates it instead, so a first start is as lean as a
  * restart.
  */
-/** Set on the `fidus migrate` that a first start runs: the pid of the `serve` waiting for it (see bin/fidus.js). */
-const migrateForEnv = 'FIDUS_MIGRATE_FOR_PID';
-
 function createEmbeddedDatabaseInChild(config: Config): void {
   if (config.mode !== 'embedded' || existsSync(path.join(config.dataDir, 'pgdata', 'PG_VERSION'))) return;
   const script = process.argv[1];

@@ -12,7 +12,7 @@ import { JobWorker } from './bullmq/worker.ts';
 import { emit, jobDead } from './events/index.ts';
 import { ScheduleRunner } from './schedules.ts';
 import {
-  retentionDefaults,
+  withRetentionDefaults,
   type EnqueueOptions,
   type EnqueueResult,
   type JobDefinition,
@@ -113,9 +113,7 @@ export class BullMQQueue implements Queue {
     this.#options = {
       redisUrl: options.redisUrl,
       prefix: options.prefix ?? 'fidus',
-      keepCompletedMs: options.keepCompletedMs ?? retentionDefaults.keepCompletedMs,
-      keepFailedMs: options.keepFailedMs ?? retentionDefaults.keepFailedMs,
-      sweepIntervalMs: options.sweepIntervalMs ?? retentionDefaults.sweepIntervalMs,
+      ...withRetentionDefaults(options),
       stalledIntervalMs: options.stalledIntervalMs ?? 30_000,
       fairnessRepairIntervalMs:
         options.fairnessRepairIntervalMs ?? 10 * (options.stalledIntervalMs ?? 30_000),

@@ -8,7 +8,7 @@ import { backoffDelay, DelayHeap, FairQueue, type Ticket } from './fair-queue.ts
 import { ScheduleRunner } from './schedules.ts';
 import { jobs, type JobRow } from './schema.ts';
 import {
-  retentionDefaults,
+  withRetentionDefaults,
   type EnqueueOptions,
   type EnqueueResult,
   type JobDefinition,
@@ -37,6 +37,16 @@ interface Running {
 const unfinished = sql`${jobs.state} in ('queued', 'active')`;
 const finished = sql`${jobs.state} in ('completed', 'dead', 'cancelled')`;
 
+interface PendingEnqueue {
+  id: string;
+  job: NewJob;
+  /** When it may run (ms since the epoch). */
+  runAt: number;
+}
+
+/** Enqueues of the same moment share a transaction, at most this many rows per insert. */
+const enqueueBatch = 500;
+
 export function toRecord(row: JobRow): JobRecord {
   return {
     id: row.id,
@@ -63,16 +73,6 @@ export function toRecord(row: JobRow): JobRecord {
  * claiming a batch of jobs is one UPDATE and completing a batch another. A crash leaves jobs `active`: the next
  * start queues them again. A transactional job's writes and its completion commit together.
  */
-interface PendingEnqueue {
-  id: string;
-  job: NewJob;
-  /** When it may run (ms since the epoch). */
-  runAt: number;
-}
-
-/** Enqueues of the same moment share a transaction, at most this many rows per insert. */
-const enqueueBatch = 500;
-
 export class EmbeddedQueue implements Queue {
   readonly backend = 'embedded' as const;
   readonly #db: Database;
@@ -101,11 +101,7 @@ export class EmbeddedQueue implements Queue {
   constructor(db: Database, options: EmbeddedQueueOptions = {}) {
     this.#db = db;
     this.#onError = options.onError ?? (() => {});
-    this.#options = {
-      keepCompletedMs: options.keepCompletedMs ?? retentionDefaults.keepCompletedMs,
-      keepFailedMs: options.keepFailedMs ?? retentionDefaults.keepFailedMs,
-      sweepIntervalMs: options.sweepIntervalMs ?? retentionDefaults.sweepIntervalMs,
-    };
+    this.#options = withRetentionDefaults(options);
     this.#schedules = new ScheduleRunner(
       db,
       (type, payload, opts) => this.enqueue(type, payload, opts),

@@ -128,11 +128,14 @@ export interface RetentionOptions {
   sweepIntervalMs?: number;
 }
 
-export const retentionDefaults = {
-  keepCompletedMs: 86_400_000,
-  keepFailedMs: 7 * 86_400_000,
-  sweepIntervalMs: 60_000,
-} as const satisfies Required<RetentionOptions>;
+/** The retention a queue was given, with the defaults for what it was not. */
+export function withRetentionDefaults(options: RetentionOptions): Required<RetentionOptions> {
+  return {
+    keepCompletedMs: options.keepCompletedMs ?? 86_400_000,
+    keepFailedMs: options.keepFailedMs ?? 7 * 86_400_000,
+    sweepIntervalMs: options.sweepIntervalMs ?? 60_000,
+  };
+}
 
 /** The job's id; `created` false when an unfinished job held the idempotency key (its id is returned). */
 export interface EnqueueResult {

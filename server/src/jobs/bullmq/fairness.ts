@@ -21,9 +21,10 @@ import { runScript } from './scripts.ts';
  * jobs keep their order. Never 0: BullMQ would put a priority-0 job in its plain list, ahead of every class.
  *
  * Lines heal. Leaving one is idempotent (by job id) and only for a job that is finished or gone (a completed job by
- * construction, see `Releases`; others are checked), so a release sent twice or late does no harm. A release lost with its process (a worker dies between finishing a job and sending
- * it, a few milliseconds) is repaired by `repair()`: run every repair interval by one of the workers (not at each
- * worker's start: with a long backlog it reads every line), it walks the lines (registered in the set `fairlines`) in batches and takes out the ids whose
+ * construction, see `Releases`; others are checked), so a release sent twice or late does no harm. A release lost
+ * with its process (a worker dies between finishing a job and sending it, a few milliseconds) is repaired by
+ * `repair()`: run every repair interval by one of the workers (not at each worker's start: with a long backlog it
+ * reads every line), it walks the lines (registered in the set `fairlines`) in batches and takes out the ids whose
  * job is completed or failed, or whose job does not exist `absentGraceMs` after it took its place (its enqueue
  * never added it). A line that empties drops its last tag: the group starts over at 0.
  *
@@ -176,18 +177,16 @@ export class Releases {
 
   async #releaseCompleted(jobs: Admission[]): Promise<void> {
     if (jobs.length === 0) return;
-    const byLine = new Map<string, string[]>();
+    // By line member (`<class>:<group>`, what the settle script takes): the line's key and its ids.
+    const byLine = new Map<string, { key: string; ids: string[] }>();
     for (const job of jobs) {
       const member = `${job.priority}:${job.groupKey}`;
-      const ids = byLine.get(member);
-      if (ids) ids.push(job.id);
-      else byLine.set(member, [job.id]);
+      const line = byLine.get(member);
+      if (line) line.ids.push(job.id);
+      else byLine.set(member, { key: lineKey(this.#queuePrefix, job.groupKey, job.priority), ids: [job.id] });
     }
     const pipeline = this.#redis.pipeline();
-    for (const [member, ids] of byLine) {
-      const line = `${this.#queuePrefix}fairjobs:${member}`;
-      pipeline.zrem(line, ...ids).zcard(line);
-    }
+    for (const { key, ids } of byLine.values()) pipeline.zrem(key, ...ids).zcard(key);
     const replies = (await pipeline.exec()) ?? [];
     const members = [...byLine.keys()];
     const emptied = members.filter((_, index) => replies[2 * index + 1]?.[1] === 0);
